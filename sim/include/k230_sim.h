@@ -1,0 +1,61 @@
+/*
+ * k230_sim.h - controls of the k230-venc host simulator that are not part of the
+ * K230 MPP API: the VICAP sensor stand-in, fault injection, statistics and reset.
+ * The MPP functions themselves (kd_mpi_*) are declared in include/k230_mpp.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef K230_SIM_H
+#define K230_SIM_H
+
+#include <stdint.h>
+
+/* One sensor frame as VICAP hands it out: NV12, UV plane at ALIGN_UP(w*h, 4096). */
+typedef struct {
+    uint64_t phys_addr[2]; /* Y, UV */
+    uint64_t virt_addr[2]; /* host pointers of the same planes */
+    uint32_t width;
+    uint32_t height;
+    uint32_t stride;       /* bytes per line of both planes */
+    uint32_t pixel_format; /* 31 = PIXEL_FORMAT_YUV_SEMIPLANAR_420 */
+    uint32_t pool_id;
+    uint32_t frame_index;  /* sensor frame number since start */
+    uint64_t pts;          /* microseconds */
+} k230_sim_frame;
+
+/* Counters for leak checks (tests compare them before and after a script). */
+typedef struct {
+    uint32_t venc_channels_created;
+    uint32_t venc_channels_started;
+    uint32_t venc_streams_held;   /* delivered by get_stream, not yet released */
+    uint32_t venc_frames_queued;  /* encoded, not yet delivered */
+    uint32_t mmz_blocks;          /* live allocations in the MMZ arena */
+    uint64_t mmz_bytes;
+    uint32_t mappings;            /* kd_mpi_sys_mmap minus kd_mpi_sys_munmap */
+    uint32_t binds;               /* live kd_mpi_sys_bind pairs */
+    uint32_t vb_inited;           /* 1 between kd_mpi_vb_init and kd_mpi_vb_exit */
+    uint32_t vicap_running;       /* sensor devices running */
+} k230_sim_stats;
+
+/* VICAP stand-in: dev 0..2, chn 0..2. Return 0 or a K_ERR code (module VICAP = 21). */
+int32_t k230_sim_vicap_reset(int32_t dev);
+int32_t k230_sim_vicap_set_framesize(int32_t dev, int32_t chn, uint32_t width, uint32_t height);
+int32_t k230_sim_vicap_set_pixformat(int32_t dev, int32_t chn, uint32_t pixel_format);
+int32_t k230_sim_vicap_set_fps(int32_t dev, uint32_t fps);
+int32_t k230_sim_vicap_start(int32_t dev);
+int32_t k230_sim_vicap_stop(int32_t dev);
+int32_t k230_sim_vicap_snapshot(int32_t dev, int32_t chn, k230_sim_frame *out);
+
+/* Make the named kd_mpi_* function fail with `code` after `skip` further successful calls,
+ * `count` times in a row. count 0 clears the rule for that function. Returns 0, or -1 for
+ * an unknown function name. */
+int32_t k230_sim_fault_inject(const char *func, int32_t code, uint32_t skip, uint32_t count);
+void k230_sim_fault_clear(void);
+
+void k230_sim_get_stats(k230_sim_stats *out);
+
+/* Codec backend by name ("synthetic"); returns 0 or -1 if unknown. */
+int32_t k230_sim_set_backend(const char *name);
+const char *k230_sim_backend(void);
+
+#endif /* K230_SIM_H */
