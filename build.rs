@@ -36,12 +36,38 @@ const FUNCTIONS: &[&str] = &[
 
 /// Every type and constant family that crosses the ABI.
 const TYPES: &[&str] = &[
-    "k_u8", "k_u16", "k_u32", "k_u64", "k_s16", "k_s32", "k_s64", "k_bool", "k_mod_id",
-    "k_payload_type", "k_venc_profile", "k_pixel_format", "k_venc_rc_mode",
-    "k_venc_pack_type", "k_venc_attr", "k_venc_cbr", "k_venc_vbr", "k_venc_fixqp",
-    "k_venc_mjpeg_fixqp", "k_venc_rc_attr", "k_venc_chn_attr", "k_venc_pack", "k_venc_stream",
-    "k_venc_stream_info", "k_venc_chn_status", "k_video_supplement", "k_video_frame",
-    "k_video_frame_info", "k_mpp_chn", "k_vb_remap_mode", "k_vb_pool_config", "k_vb_config",
+    "k_u8",
+    "k_u16",
+    "k_u32",
+    "k_u64",
+    "k_s16",
+    "k_s32",
+    "k_s64",
+    "k_bool",
+    "k_mod_id",
+    "k_payload_type",
+    "k_venc_profile",
+    "k_pixel_format",
+    "k_venc_rc_mode",
+    "k_venc_pack_type",
+    "k_venc_attr",
+    "k_venc_cbr",
+    "k_venc_vbr",
+    "k_venc_fixqp",
+    "k_venc_mjpeg_fixqp",
+    "k_venc_rc_attr",
+    "k_venc_chn_attr",
+    "k_venc_pack",
+    "k_venc_stream",
+    "k_venc_stream_info",
+    "k_venc_chn_status",
+    "k_video_supplement",
+    "k_video_frame",
+    "k_video_frame_info",
+    "k_mpp_chn",
+    "k_vb_remap_mode",
+    "k_vb_pool_config",
+    "k_vb_config",
 ];
 
 fn clang_target(target: &str) -> String {
@@ -107,7 +133,9 @@ fn main() {
         .allowlist_var("VB_.*")
         .allowlist_var("PIXEL_FORMAT_.*");
 
-    let bindings = builder.generate().expect("bindgen failed on the MPP headers");
+    let bindings = builder
+        .generate()
+        .expect("bindgen failed on the MPP headers");
     bindings
         .write_to_file(out.join("mpp_bindings.rs"))
         .expect("write mpp_bindings.rs");

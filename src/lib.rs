@@ -1,8 +1,36 @@
-//! k230-venc core: the CanMV-K230 `media.vencoder` module logic over the K230 MPP C API.
+//! # k230-venc core
+//!
+//! The logic of CanMV-K230's `media.vencoder` module (`Encoder`, `ChnAttrStr`,
+//! `StreamData`) and of the media links it relies on, as a `#![no_std]`
+//! library over the K230 MPP C API (`kd_mpi_*`).
+//!
+//! Design principles:
+//! - **Fixed capacity, no allocator.** Four channels, twelve packs per
+//!   stream, eight held streams per channel and eight links, all in one
+//!   static; a full table is a typed error.
+//! - **Errors, not panics.** Every operation returns [`error::Result`]; the
+//!   error names the argument and its allowed values, the channel state, or
+//!   the MPP call and its K230 code.
+//! - **Same code on the board and on a PC.** The core calls the MPP through
+//!   [`hal::Mpp`]; on the K230 the SDK libraries resolve the `kd_mpi_*`
+//!   symbols, on a PC the `sim/` crate does. Tests use a fake.
+//!
+//! Layers: [`capi`] (C entry points for the MicroPython glue) →
+//! [`encoder`] (channel state machine, media, links) → [`hal`] → [`mpp`].
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 
+pub mod attr;
+#[cfg(not(test))]
+pub mod capi;
+pub mod encoder;
+pub mod error;
+pub mod frame;
+pub mod hal;
 pub mod mpp;
+
+#[cfg(test)]
+mod tests;
 
 #[cfg(all(feature = "panic-handler", not(test)))]
 mod panic {

@@ -1,0 +1,784 @@
+//! The encoder channels, the media (VB) setup and the media links.
+//!
+//! [`Venc`] owns the state of the four K230 VENC channels and drives the MPP
+//! through the [`Mpp`] trait. Each public method is one `media.vencoder` /
+//! `MediaManager` call: it validates its arguments, checks the channel state,
+//! then makes the MPP calls. Failures leave the channel usable (or cleanly
+//! gone) and never leak a held stream, a mapping or a binding.
+//!
+//! Fixed capacity everywhere: 4 channels, up to [`MAX_HELD`] unreleased streams
+//! per channel of up to [`PACK_CNT_MAX`] packs each, [`MAX_LINKS`] links. No
+//! allocation, ever.
+
+// k_u64 is `unsigned long` in the MPP headers; the casts keep the code right if a
+// header spells it differently.
+#![allow(clippy::unnecessary_cast)]
+
+use core::ptr::NonNull;
+
+use crate::attr::{align_up, in_range, stream_buf_size, ChnAttr, Codec};
+use crate::error::{err_number, k_err, Error, Result, ERR_BUF_EMPTY, ERR_BUF_FULL};
+use crate::hal::{Code, Mpp};
+use crate::mpp::*;
+
+/// VENC channels (`VENC_MAX_CHN_NUMS`).
+pub const CHN_COUNT: usize = VENC_MAX_CHN_NUMS as usize;
+/// Packs per GetStream (`VENC_PACK_CNT_MAX`, the length of the StreamData lists).
+pub const PACK_CNT_MAX: usize = 12;
+/// Unreleased streams one channel may hold at a time.
+pub const MAX_HELD: usize = 8;
+/// Media links (`MAX_MEDIA_LINK_COUNT`).
+pub const MAX_LINKS: usize = 8;
+/// Output buffers one channel may have (`VB_SINGLE_MAX_BLKS`).
+pub const MAX_OUT_BUFS: i64 = 256;
+/// Pools in the VB configuration (`VB_MAX_COMM_POOLS`).
+const VB_POOLS: usize = VB_MAX_COMM_POOLS as usize;
+/// Timeout of `SendFrame`, which the manual gives no timeout argument (CanMV uses 1000 ms).
+pub const SEND_TIMEOUT_MS: i32 = 1000;
+
+/// The state of one VENC channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChnState {
+    /// Not created (or destroyed).
+    Free,
+    /// Created, not receiving frames (never started, or stopped).
+    Created,
+    /// Started: encodes frames.
+    Started,
+}
+
+impl ChnState {
+    /// The state in words, for messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ChnState::Free => "not created",
+            ChnState::Created => "created but not started",
+            ChnState::Started => "started",
+        }
+    }
+}
+
+/// One pack as handed to Python: host address, physical address, size, type, pts.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PackInfo {
+    /// Host (virtual) address of the mapped pack, for `uctypes.bytearray_at`.
+    pub virt: u64,
+    /// Physical address.
+    pub phys: u64,
+    /// Bytes.
+    pub len: u32,
+    /// `STREAM_TYPE_*` (K_VENC_HEADER 3, I 2, P 1).
+    pub type_: u32,
+    /// Presentation time stamp in microseconds.
+    pub pts: u64,
+}
+
+/// Output buffers requested by `SetOutBufs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutBufs {
+    /// Number of buffers.
+    pub count: u32,
+    /// Picture width they are sized for.
+    pub width: u32,
+    /// Picture height they are sized for.
+    pub height: u32,
+}
+
+/// One GetStream result still held by the script.
+#[derive(Clone, Copy)]
+struct Held {
+    token: u32,
+    packs: [k_venc_pack; PACK_CNT_MAX],
+    virt: [usize; PACK_CNT_MAX],
+    count: u8,
+    /// Pack counts of the MPP deliveries this result was assembled from.
+    parts: [u8; PACK_CNT_MAX],
+    nparts: u8,
+}
+
+impl Held {
+    // SAFETY: all-zero bytes are a valid k_venc_pack (plain integers).
+    const EMPTY: Held = Held {
+        token: 0,
+        packs: unsafe { core::mem::zeroed() },
+        virt: [0; PACK_CNT_MAX],
+        count: 0,
+        parts: [0; PACK_CNT_MAX],
+        nparts: 0,
+    };
+}
+
+#[derive(Clone, Copy)]
+struct Channel {
+    state: ChnState,
+    owner: u32,
+    codec: Option<Codec>,
+    outbufs: Option<OutBufs>,
+    held: [Held; MAX_HELD],
+}
+
+impl Channel {
+    const EMPTY: Channel = Channel {
+        state: ChnState::Free,
+        owner: 0,
+        codec: None,
+        outbufs: None,
+        held: [Held::EMPTY; MAX_HELD],
+    };
+}
+
+#[derive(Clone, Copy)]
+struct Link {
+    token: u32,
+    src: k_mpp_chn,
+    dst: k_mpp_chn,
+}
+
+impl Link {
+    const EMPTY: Link = Link {
+        token: 0,
+        src: k_mpp_chn {
+            mod_id: 0,
+            dev_id: 0,
+            chn_id: 0,
+        },
+        dst: k_mpp_chn {
+            mod_id: 0,
+            dev_id: 0,
+            chn_id: 0,
+        },
+    };
+}
+
+/// Tokens: low 4 bits = channel + 1 (stream) or 0xF (link), the rest a serial.
+const LINK_TAG: u32 = 0xF;
+
+/// The encoder module state over an MPP implementation.
+pub struct Venc<M> {
+    mpp: M,
+    chns: [Channel; CHN_COUNT],
+    links: [Link; MAX_LINKS],
+    media_inited: bool,
+    serial: u32,
+    next_owner: u32,
+}
+
+/// Checks a channel number.
+pub fn chn_index(chn: i64) -> Result<usize> {
+    Ok(in_range(
+        "chn",
+        "in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3)",
+        chn,
+        0,
+        CHN_COUNT as i64 - 1,
+    )? as usize)
+}
+
+fn mpp_err(call: &'static str, c: Code) -> Error {
+    Error::Mpp { call, code: c.0 }
+}
+
+/// Keeps the first error of a teardown sequence that goes on regardless.
+fn keep_first(first: &mut Result<()>, r: Result<()>) {
+    if first.is_ok() {
+        *first = r;
+    }
+}
+
+impl<M: Mpp> Venc<M> {
+    /// A module with every channel free, over `mpp`.
+    pub const fn new(mpp: M) -> Self {
+        Venc {
+            mpp,
+            chns: [Channel::EMPTY; CHN_COUNT],
+            links: [Link::EMPTY; MAX_LINKS],
+            media_inited: false,
+            serial: 0,
+            next_owner: 1,
+        }
+    }
+
+    /// The MPP implementation (tests inspect their fake through this).
+    pub fn mpp(&mut self) -> &mut M {
+        &mut self.mpp
+    }
+
+    /// The state of channel `chn`.
+    pub fn state(&self, chn: usize) -> ChnState {
+        self.chns[chn].state
+    }
+
+    /// Whether `MediaManager.init()` has run.
+    pub fn media_inited(&self) -> bool {
+        self.media_inited
+    }
+
+    fn next_serial(&mut self) -> u32 {
+        self.serial = self.serial.wrapping_add(1) & 0x0FFF_FFFF;
+        if self.serial == 0 {
+            self.serial = 1;
+        }
+        self.serial << 4
+    }
+
+    /// A new owner id for an `Encoder` object (its finaliser passes it to [`Venc::drop_owner`]).
+    pub fn new_owner(&mut self) -> u32 {
+        let id = self.next_owner;
+        self.next_owner = self.next_owner.wrapping_add(1).max(1);
+        id
+    }
+
+    /// `Encoder.SetOutBufs(chn, buf_num, width, height)`.
+    ///
+    /// # Errors
+    /// Range errors for the arguments; [`Error::Order`] after `MediaManager.init()`.
+    pub fn set_out_bufs(&mut self, chn: i64, buf_num: i64, width: i64, height: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        let count = in_range("buf_num", "in 1..256", buf_num, 1, MAX_OUT_BUFS)?;
+        let width = in_range("width", "in 128..8192", width, 128, 8192)?;
+        let height = in_range("height", "in 64..8192", height, 64, 8192)?;
+        if self.media_inited {
+            return Err(Error::Order {
+                what: "SetOutBufs must be called before MediaManager.init() (call MediaManager.deinit() first)",
+            });
+        }
+        self.chns[c].outbufs = Some(OutBufs {
+            count,
+            width,
+            height,
+        });
+        Ok(())
+    }
+
+    /// `Encoder.Create(chn, chnAttr)` on behalf of `owner`.
+    ///
+    /// # Errors
+    /// Range/Invalid for `chn` and the attributes; State unless the channel is
+    /// free; Order without SetOutBufs; Mpp when the driver refuses.
+    pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
+        let c = chn_index(chn)?;
+        let cfg = attr.validate()?;
+        let ch = &self.chns[c];
+        if ch.state != ChnState::Free {
+            return Err(Error::State {
+                op: "Create",
+                chn: c as u32,
+                state: ch.state,
+                hint: "it is already created: Destroy it first or use another channel",
+            });
+        }
+        let Some(bufs) = ch.outbufs else {
+            return Err(Error::Order {
+                what: "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first (before MediaManager.init())",
+            });
+        };
+        let mattr = cfg.to_mpp(bufs.count);
+        self.mpp
+            .venc_create_chn(c as u32, &mattr)
+            .map_err(|e| mpp_err("kd_mpi_venc_create_chn", e))?;
+        if cfg.codec != Codec::Jpeg {
+            // IDR (with parameter sets) at every GOP start, as current CanMV does.
+            if let Err(e) = self.mpp.venc_enable_idr(c as u32, true) {
+                let _ = self.mpp.venc_destroy_chn(c as u32);
+                return Err(mpp_err("kd_mpi_venc_enable_idr", e));
+            }
+        }
+        let ch = &mut self.chns[c];
+        ch.state = ChnState::Created;
+        ch.owner = owner;
+        ch.codec = Some(cfg.codec);
+        Ok(())
+    }
+
+    fn need(&self, op: &'static str, c: usize, ok: &[ChnState], hint: &'static str) -> Result<()> {
+        let state = self.chns[c].state;
+        if ok.contains(&state) {
+            Ok(())
+        } else {
+            Err(Error::State {
+                op,
+                chn: c as u32,
+                state,
+                hint,
+            })
+        }
+    }
+
+    /// `Encoder.Start(chn)`.
+    ///
+    /// # Errors
+    /// State unless created and not started; Mpp.
+    pub fn start(&mut self, chn: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        if self.chns[c].state == ChnState::Started {
+            return Err(Error::State {
+                op: "Start",
+                chn: c as u32,
+                state: ChnState::Started,
+                hint: "it is already started",
+            });
+        }
+        self.need("Start", c, &[ChnState::Created], "call Create first")?;
+        self.mpp
+            .venc_start_chn(c as u32)
+            .map_err(|e| mpp_err("kd_mpi_venc_start_chn", e))?;
+        self.chns[c].state = ChnState::Started;
+        Ok(())
+    }
+
+    /// `Encoder.Stop(chn)`: stopping a created channel again is allowed (as on the K230).
+    ///
+    /// # Errors
+    /// State when the channel is not created; Mpp.
+    pub fn stop(&mut self, chn: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        self.need(
+            "Stop",
+            c,
+            &[ChnState::Created, ChnState::Started],
+            "call Create and Start first",
+        )?;
+        self.mpp
+            .venc_stop_chn(c as u32)
+            .map_err(|e| mpp_err("kd_mpi_venc_stop_chn", e))?;
+        self.chns[c].state = ChnState::Created;
+        Ok(())
+    }
+
+    /// `Encoder.Destroy(chn)`: releases streams still held, then destroys.
+    ///
+    /// # Errors
+    /// State when not created (e.g. a second Destroy) or still started; Mpp.
+    pub fn destroy(&mut self, chn: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        if self.chns[c].state == ChnState::Started {
+            return Err(Error::State {
+                op: "Destroy",
+                chn: c as u32,
+                state: ChnState::Started,
+                hint: "call Stop first",
+            });
+        }
+        self.need(
+            "Destroy",
+            c,
+            &[ChnState::Created],
+            "nothing to destroy (already destroyed?)",
+        )?;
+        let released = self.release_all_held(c);
+        self.mpp
+            .venc_destroy_chn(c as u32)
+            .map_err(|e| mpp_err("kd_mpi_venc_destroy_chn", e))?;
+        let ch = &mut self.chns[c];
+        ch.state = ChnState::Free;
+        ch.owner = 0;
+        ch.codec = None;
+        released
+    }
+
+    /// `Encoder.SendFrame(chn, frame_info)`.
+    ///
+    /// # Errors
+    /// State unless started; [`Error::Timeout`] (BUF_FULL) when no output
+    /// buffer freed up within [`SEND_TIMEOUT_MS`]; Mpp.
+    pub fn send_frame(&mut self, chn: i64, frame: &mut k_video_frame_info) -> Result<()> {
+        let c = chn_index(chn)?;
+        self.need(
+            "SendFrame",
+            c,
+            &[ChnState::Started],
+            "call Create and Start first",
+        )?;
+        match self.mpp.venc_send_frame(c as u32, frame, SEND_TIMEOUT_MS) {
+            Ok(()) => Ok(()),
+            Err(Code(code)) if err_number(code) == ERR_BUF_FULL => Err(Error::Timeout { code }),
+            Err(e) => Err(mpp_err("kd_mpi_venc_send_frame", e)),
+        }
+    }
+
+    fn find_held(&self, token: u32) -> Option<(usize, usize)> {
+        let tag = (token & 0xF) as usize;
+        if token == 0 || tag == 0 || tag > CHN_COUNT {
+            return None;
+        }
+        let c = tag - 1;
+        self.chns[c]
+            .held
+            .iter()
+            .position(|h| h.token == token)
+            .map(|s| (c, s))
+    }
+
+    /// `Encoder.GetStream(chn, streamData, timeout)`. `held` is the token the
+    /// StreamData object still carries (0 for none). Fills `out` and returns
+    /// the new token and the pack count.
+    ///
+    /// The packs of one frame come back together: if the driver hands out a
+    /// HEADER pack alone, the packs that follow it are fetched at once.
+    ///
+    /// # Errors
+    /// Range for `chn`/`timeout`; State unless started; Order if `held` is
+    /// unreleased; Capacity when [`MAX_HELD`] streams are held; Timeout
+    /// (BUF_EMPTY) when nothing arrived in time; Mpp; Map.
+    pub fn get_stream(
+        &mut self,
+        chn: i64,
+        timeout_ms: i64,
+        held: u32,
+        out: &mut [PackInfo; PACK_CNT_MAX],
+    ) -> Result<(u32, usize)> {
+        let c = chn_index(chn)?;
+        let timeout = in_range(
+            "timeout",
+            "-1 (block), 0 (non-blocking) or a positive number of milliseconds",
+            timeout_ms,
+            -1,
+            i64::MAX,
+        )
+        .map(|_| timeout_ms.min(i32::MAX as i64) as i32)?;
+        self.need(
+            "GetStream",
+            c,
+            &[ChnState::Started],
+            "call Create and Start first",
+        )?;
+        if self.find_held(held).is_some() {
+            return Err(Error::Order {
+                what: "GetStream: streamData still holds an unreleased stream; call ReleaseStream(chn, streamData) first",
+            });
+        }
+        let Some(slot) = self.chns[c].held.iter().position(|h| h.token == 0) else {
+            return Err(Error::Capacity {
+                what: "GetStream: too many unreleased streams on this channel; call ReleaseStream",
+                max: MAX_HELD as u32,
+            });
+        };
+        let chn32 = c as u32;
+        let cur = self
+            .mpp
+            .venc_query_packs(chn32)
+            .map_err(|e| mpp_err("kd_mpi_venc_query_status", e))? as usize;
+        let mut h = Held::EMPTY;
+        let first = cur.clamp(1, PACK_CNT_MAX);
+        let n = match self
+            .mpp
+            .venc_get_stream(chn32, &mut h.packs[..first], timeout)
+        {
+            Ok(0) => {
+                return Err(Error::Timeout {
+                    code: k_err(K_ID_VENC, ERR_BUF_EMPTY),
+                })
+            }
+            Ok(n) => n,
+            Err(Code(code)) if err_number(code) == ERR_BUF_EMPTY => {
+                return Err(Error::Timeout { code })
+            }
+            Err(e) => return Err(mpp_err("kd_mpi_venc_get_stream", e)),
+        };
+        h.parts[0] = n as u8;
+        h.nparts = 1;
+        let mut total = n;
+        // A header pack is always followed by the picture it belongs to.
+        while total < PACK_CNT_MAX && h.packs[total - 1].type_ == K_VENC_HEADER {
+            let more = self.mpp.venc_query_packs(chn32).unwrap_or(0) as usize;
+            if more == 0 {
+                break;
+            }
+            let end = (total + more).min(PACK_CNT_MAX);
+            match self.mpp.venc_get_stream(chn32, &mut h.packs[total..end], 0) {
+                Ok(k) if k > 0 => {
+                    h.parts[h.nparts as usize] = k as u8;
+                    h.nparts += 1;
+                    total += k;
+                }
+                _ => break,
+            }
+        }
+        h.count = total as u8;
+        for i in 0..total {
+            let p = h.packs[i];
+            if p.len == 0 {
+                continue;
+            }
+            match self.mpp.sys_mmap(p.phys_addr as u64, p.len) {
+                Some(v) => h.virt[i] = v.as_ptr() as usize,
+                None => {
+                    let _ = self.release_held(c, &mut h);
+                    return Err(Error::Map {
+                        phys: p.phys_addr as u64,
+                        len: p.len,
+                    });
+                }
+            }
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = if i < total {
+                let p = h.packs[i];
+                PackInfo {
+                    virt: h.virt[i] as u64,
+                    phys: p.phys_addr as u64,
+                    len: p.len,
+                    type_: p.type_,
+                    pts: p.pts as u64,
+                }
+            } else {
+                PackInfo::default()
+            };
+        }
+        h.token = self.next_serial() | (c as u32 + 1);
+        self.chns[c].held[slot] = h;
+        Ok((h.token, total))
+    }
+
+    /// Unmaps and releases one held result; the first error is returned, the
+    /// rest of the work is still done.
+    fn release_held(&mut self, c: usize, h: &mut Held) -> Result<()> {
+        let mut first = Ok(());
+        for i in 0..h.count as usize {
+            if let Some(v) = NonNull::new(h.virt[i] as *mut u8) {
+                let r = self.mpp.sys_munmap(v, h.packs[i].len);
+                keep_first(&mut first, r.map_err(|e| mpp_err("kd_mpi_sys_munmap", e)));
+                h.virt[i] = 0;
+            }
+        }
+        let mut start = 0usize;
+        for p in 0..h.nparts as usize {
+            let end = start + h.parts[p] as usize;
+            let r = self
+                .mpp
+                .venc_release_stream(c as u32, &mut h.packs[start..end]);
+            keep_first(
+                &mut first,
+                r.map_err(|e| mpp_err("kd_mpi_venc_release_stream", e)),
+            );
+            start = end;
+        }
+        *h = Held::EMPTY;
+        first
+    }
+
+    fn release_all_held(&mut self, c: usize) -> Result<()> {
+        let mut first = Ok(());
+        for s in 0..MAX_HELD {
+            if self.chns[c].held[s].token != 0 {
+                let mut h = self.chns[c].held[s];
+                self.chns[c].held[s] = Held::EMPTY;
+                keep_first(&mut first, self.release_held(c, &mut h));
+            }
+        }
+        first
+    }
+
+    /// `Encoder.ReleaseStream(chn, streamData)` for the stream `token` names.
+    ///
+    /// # Errors
+    /// Range for `chn`; Order when there is nothing to release; Invalid when
+    /// the stream belongs to another channel; Mpp (the stream is gone anyway).
+    pub fn release_stream(&mut self, chn: i64, token: u32) -> Result<()> {
+        let c = chn_index(chn)?;
+        if token == 0 {
+            return Err(Error::Order {
+                what: "ReleaseStream: streamData holds no stream; call GetStream(chn, streamData) first",
+            });
+        }
+        let Some((tc, slot)) = self.find_held(token) else {
+            return Err(Error::Order {
+                what: "ReleaseStream: the stream in streamData was already released (or its channel destroyed)",
+            });
+        };
+        if tc != c {
+            return Err(Error::Invalid {
+                arg: "chn",
+                why: "streamData holds a stream of another channel; pass the channel it came from",
+            });
+        }
+        let mut h = self.chns[c].held[slot];
+        self.chns[c].held[slot] = Held::EMPTY;
+        self.release_held(c, &mut h)
+    }
+
+    /// Stops and destroys channel `c` whatever its state; used by finalisers
+    /// and deinit-all. Returns the first error, having done all it could.
+    fn teardown(&mut self, c: usize) -> Result<()> {
+        let mut first = self.release_all_held(c);
+        let ch = self.chns[c];
+        if ch.state == ChnState::Started {
+            let r = self.mpp.venc_stop_chn(c as u32);
+            keep_first(
+                &mut first,
+                r.map_err(|e| mpp_err("kd_mpi_venc_stop_chn", e)),
+            );
+        }
+        if ch.state != ChnState::Free {
+            let r = self.mpp.venc_destroy_chn(c as u32);
+            keep_first(
+                &mut first,
+                r.map_err(|e| mpp_err("kd_mpi_venc_destroy_chn", e)),
+            );
+        }
+        let ch = &mut self.chns[c];
+        ch.state = ChnState::Free;
+        ch.owner = 0;
+        ch.codec = None;
+        first
+    }
+
+    /// Finaliser of an `Encoder`: tears down every channel it created and still owns.
+    pub fn drop_owner(&mut self, owner: u32) -> Result<()> {
+        let mut first = Ok(());
+        for c in 0..CHN_COUNT {
+            if owner != 0 && self.chns[c].owner == owner && self.chns[c].state != ChnState::Free {
+                keep_first(&mut first, self.teardown(c));
+            }
+        }
+        first
+    }
+
+    /// `MediaManager.init()`: one VB pool per channel configured by SetOutBufs
+    /// (`buf_num` blocks of `ALIGN_UP(w*h*3/4, 4096)`, non-cached, as CanMV), then VB init.
+    ///
+    /// # Errors
+    /// Order when already initialised; Mpp.
+    pub fn media_init(&mut self) -> Result<()> {
+        if self.media_inited {
+            return Err(Error::Order {
+                what: "MediaManager.init() was already called; call MediaManager.deinit() first",
+            });
+        }
+        // SAFETY: all-zero bytes are a valid k_vb_config (integers and char arrays).
+        let mut cfg: k_vb_config = unsafe { core::mem::zeroed() };
+        cfg.max_pool_cnt = VB_POOLS as u32;
+        let mut n = 0;
+        for ch in self.chns.iter() {
+            if let Some(b) = ch.outbufs {
+                let pool = &mut cfg.comm_pool[n];
+                pool.blk_size = align_up(stream_buf_size(b.width, b.height) as u64, 4096) as _;
+                pool.blk_cnt = b.count;
+                pool.mode = VB_REMAP_MODE_NOCACHE;
+                n += 1;
+            }
+        }
+        self.mpp
+            .vb_set_config(&cfg)
+            .map_err(|e| mpp_err("kd_mpi_vb_set_config", e))?;
+        self.mpp
+            .vb_init()
+            .map_err(|e| mpp_err("kd_mpi_vb_init", e))?;
+        self.media_inited = true;
+        Ok(())
+    }
+
+    fn unlink_all(&mut self) -> Result<()> {
+        let mut first = Ok(());
+        for i in 0..MAX_LINKS {
+            if self.links[i].token != 0 {
+                let token = self.links[i].token;
+                keep_first(&mut first, self.unlink(token));
+            }
+        }
+        first
+    }
+
+    /// `MediaManager.deinit()`: unbinds every link, exits VB and forgets the
+    /// SetOutBufs configuration of free channels.
+    ///
+    /// # Errors
+    /// Mpp (everything else is still torn down).
+    pub fn media_deinit(&mut self) -> Result<()> {
+        let mut first = self.unlink_all();
+        if self.media_inited {
+            let r = self.mpp.vb_exit().map_err(|e| mpp_err("kd_mpi_vb_exit", e));
+            keep_first(&mut first, r);
+            self.media_inited = false;
+        }
+        for ch in self.chns.iter_mut() {
+            if ch.state == ChnState::Free {
+                ch.outbufs = None;
+            }
+        }
+        first
+    }
+
+    /// `MediaManager.link(src, dst)`: binds `(mod, dev, chn)` src to dst.
+    ///
+    /// # Errors
+    /// Range for the tuple members; Capacity when [`MAX_LINKS`] links exist; Mpp.
+    pub fn link(&mut self, src: [i64; 3], dst: [i64; 3]) -> Result<u32> {
+        let s = mpp_chn("src", src)?;
+        let d = mpp_chn("dst", dst)?;
+        let Some(slot) = self.links.iter().position(|l| l.token == 0) else {
+            return Err(Error::Capacity {
+                what: "MediaManager.link: too many links; delete one first",
+                max: MAX_LINKS as u32,
+            });
+        };
+        self.mpp
+            .sys_bind(&s, &d)
+            .map_err(|e| mpp_err("kd_mpi_sys_bind", e))?;
+        let token = self.next_serial() | LINK_TAG;
+        self.links[slot] = Link {
+            token,
+            src: s,
+            dst: d,
+        };
+        Ok(token)
+    }
+
+    /// Unbinds the link `token` names; a link already gone is not an error
+    /// (finalisers run after MediaManager.deinit()).
+    ///
+    /// # Errors
+    /// Mpp (the link is forgotten anyway).
+    pub fn unlink(&mut self, token: u32) -> Result<()> {
+        let Some(i) = self
+            .links
+            .iter()
+            .position(|l| token != 0 && l.token == token)
+        else {
+            return Ok(());
+        };
+        let l = self.links[i];
+        self.links[i] = Link::EMPTY;
+        self.mpp
+            .sys_unbind(&l.src, &l.dst)
+            .map_err(|e| mpp_err("kd_mpi_sys_unbind", e))
+    }
+
+    /// Whether the link `token` names is still bound.
+    pub fn is_linked(&self, token: u32) -> bool {
+        token != 0 && self.links.iter().any(|l| l.token == token)
+    }
+
+    /// The hook a firmware runs between scripts: releases every held stream,
+    /// stops and destroys every channel, unbinds every link and exits VB.
+    pub fn deinit_all(&mut self) -> Result<()> {
+        let mut first = Ok(());
+        for c in 0..CHN_COUNT {
+            keep_first(&mut first, self.teardown(c));
+            self.chns[c].outbufs = None;
+        }
+        keep_first(&mut first, self.media_deinit());
+        first
+    }
+}
+
+fn mpp_chn(which: &'static str, t: [i64; 3]) -> Result<k_mpp_chn> {
+    let (m, dv, ch) = match which {
+        "src" => (
+            "src[0] (module id)",
+            "src[1] (device id)",
+            "src[2] (channel id)",
+        ),
+        _ => (
+            "dst[0] (module id)",
+            "dst[1] (device id)",
+            "dst[2] (channel id)",
+        ),
+    };
+    Ok(k_mpp_chn {
+        mod_id: in_range(m, "a module id in 0..24", t[0], 0, K_ID_BUTT as i64 - 1)?,
+        dev_id: in_range(dv, "in 0..2147483647", t[1], 0, i32::MAX as i64)? as i32,
+        chn_id: in_range(ch, "in 0..2147483647", t[2], 0, i32::MAX as i64)? as i32,
+    })
+}

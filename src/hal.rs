@@ -1,0 +1,169 @@
+//! A small safe boundary over the MPP calls the core makes.
+//!
+//! [`Mpp`] has one method per vendor function, with typed arguments and
+//! `Result` returns; [`K230Mpp`] implements it over the `extern "C"`
+//! functions of [`crate::mpp`] (resolved by the K230 SDK libraries on the
+//! board, by the `sim/` crate on a PC). Core tests plug in a fake.
+
+use core::ptr::NonNull;
+
+use crate::mpp::*;
+
+/// A failed MPP call: the raw K230 code (never 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(pub i32);
+
+/// Result of one MPP call.
+pub type MppResult<T = ()> = core::result::Result<T, Code>;
+
+/// Converts a `k_s32` return value.
+#[inline]
+pub fn code(ret: k_s32) -> MppResult {
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(Code(ret))
+    }
+}
+
+/// The MPP operations the core needs. Contracts follow the K230 MPP docs.
+pub trait Mpp {
+    /// `kd_mpi_venc_create_chn`.
+    fn venc_create_chn(&mut self, chn: u32, attr: &k_venc_chn_attr) -> MppResult;
+    /// `kd_mpi_venc_destroy_chn`: the channel must be stopped.
+    fn venc_destroy_chn(&mut self, chn: u32) -> MppResult;
+    /// `kd_mpi_venc_start_chn`.
+    fn venc_start_chn(&mut self, chn: u32) -> MppResult;
+    /// `kd_mpi_venc_stop_chn`: repeated stops succeed.
+    fn venc_stop_chn(&mut self, chn: u32) -> MppResult;
+    /// `kd_mpi_venc_enable_idr`.
+    fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult;
+    /// `kd_mpi_venc_query_status`: returns `cur_packs`, the packs of the next frame.
+    fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32>;
+    /// `kd_mpi_venc_get_stream` into `packs` (its length is `pack_cnt`);
+    /// returns how many entries the driver filled.
+    fn venc_get_stream(
+        &mut self,
+        chn: u32,
+        packs: &mut [k_venc_pack],
+        timeout_ms: i32,
+    ) -> MppResult<usize>;
+    /// `kd_mpi_venc_release_stream` of packs obtained by one `venc_get_stream`.
+    fn venc_release_stream(&mut self, chn: u32, packs: &mut [k_venc_pack]) -> MppResult;
+    /// `kd_mpi_venc_send_frame`.
+    fn venc_send_frame(
+        &mut self,
+        chn: u32,
+        frame: &mut k_video_frame_info,
+        timeout_ms: i32,
+    ) -> MppResult;
+    /// `kd_mpi_sys_bind`.
+    fn sys_bind(&mut self, src: &k_mpp_chn, dst: &k_mpp_chn) -> MppResult;
+    /// `kd_mpi_sys_unbind`.
+    fn sys_unbind(&mut self, src: &k_mpp_chn, dst: &k_mpp_chn) -> MppResult;
+    /// `kd_mpi_sys_mmap` (non-cached); `None` when the driver returns NULL.
+    fn sys_mmap(&mut self, phys: u64, len: u32) -> Option<NonNull<u8>>;
+    /// `kd_mpi_sys_munmap`.
+    fn sys_munmap(&mut self, virt: NonNull<u8>, len: u32) -> MppResult;
+    /// `kd_mpi_vb_set_config`.
+    fn vb_set_config(&mut self, config: &k_vb_config) -> MppResult;
+    /// `kd_mpi_vb_init`.
+    fn vb_init(&mut self) -> MppResult;
+    /// `kd_mpi_vb_exit`.
+    fn vb_exit(&mut self) -> MppResult;
+}
+
+/// The MPP of the platform the crate is linked against (K230 SDK or `sim/`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct K230Mpp;
+
+impl Mpp for K230Mpp {
+    fn venc_create_chn(&mut self, chn: u32, attr: &k_venc_chn_attr) -> MppResult {
+        // SAFETY: `attr` is a valid, initialised struct for the duration of the call.
+        code(unsafe { kd_mpi_venc_create_chn(chn, attr as *const _ as _) })
+    }
+    fn venc_destroy_chn(&mut self, chn: u32) -> MppResult {
+        // SAFETY: scalar argument only.
+        code(unsafe { kd_mpi_venc_destroy_chn(chn) })
+    }
+    fn venc_start_chn(&mut self, chn: u32) -> MppResult {
+        // SAFETY: scalar argument only.
+        code(unsafe { kd_mpi_venc_start_chn(chn) })
+    }
+    fn venc_stop_chn(&mut self, chn: u32) -> MppResult {
+        // SAFETY: scalar argument only.
+        code(unsafe { kd_mpi_venc_stop_chn(chn) })
+    }
+    fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult {
+        let flag = if enable { K_TRUE } else { K_FALSE };
+        // SAFETY: scalar arguments only.
+        code(unsafe { kd_mpi_venc_enable_idr(chn, flag) })
+    }
+    fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32> {
+        let mut status = k_venc_chn_status::default();
+        // SAFETY: `status` is a valid out-parameter.
+        code(unsafe { kd_mpi_venc_query_status(chn, &mut status) })?;
+        Ok(status.cur_packs)
+    }
+    fn venc_get_stream(
+        &mut self,
+        chn: u32,
+        packs: &mut [k_venc_pack],
+        timeout_ms: i32,
+    ) -> MppResult<usize> {
+        let mut stream = k_venc_stream {
+            pack: packs.as_mut_ptr(),
+            pack_cnt: packs.len() as u32,
+        };
+        // SAFETY: `stream.pack` points at `packs.len()` writable entries that outlive the call.
+        code(unsafe { kd_mpi_venc_get_stream(chn, &mut stream, timeout_ms) })?;
+        Ok((stream.pack_cnt as usize).min(packs.len()))
+    }
+    fn venc_release_stream(&mut self, chn: u32, packs: &mut [k_venc_pack]) -> MppResult {
+        let mut stream = k_venc_stream {
+            pack: packs.as_mut_ptr(),
+            pack_cnt: packs.len() as u32,
+        };
+        // SAFETY: the same pack entries that get_stream filled, still alive.
+        code(unsafe { kd_mpi_venc_release_stream(chn, &mut stream) })
+    }
+    fn venc_send_frame(
+        &mut self,
+        chn: u32,
+        frame: &mut k_video_frame_info,
+        timeout_ms: i32,
+    ) -> MppResult {
+        // SAFETY: `frame` is a valid struct for the duration of the call.
+        code(unsafe { kd_mpi_venc_send_frame(chn, frame, timeout_ms) })
+    }
+    fn sys_bind(&mut self, src: &k_mpp_chn, dst: &k_mpp_chn) -> MppResult {
+        let (mut s, mut d) = (*src, *dst);
+        // SAFETY: both point at valid local copies.
+        code(unsafe { kd_mpi_sys_bind(&mut s, &mut d) })
+    }
+    fn sys_unbind(&mut self, src: &k_mpp_chn, dst: &k_mpp_chn) -> MppResult {
+        let (mut s, mut d) = (*src, *dst);
+        // SAFETY: both point at valid local copies.
+        code(unsafe { kd_mpi_sys_unbind(&mut s, &mut d) })
+    }
+    fn sys_mmap(&mut self, phys: u64, len: u32) -> Option<NonNull<u8>> {
+        // SAFETY: the driver validates the address; NULL is handled.
+        NonNull::new(unsafe { kd_mpi_sys_mmap(phys as k_u64, len) } as *mut u8)
+    }
+    fn sys_munmap(&mut self, virt: NonNull<u8>, len: u32) -> MppResult {
+        // SAFETY: `virt`/`len` come from a successful kd_mpi_sys_mmap.
+        code(unsafe { kd_mpi_sys_munmap(virt.as_ptr().cast(), len) })
+    }
+    fn vb_set_config(&mut self, config: &k_vb_config) -> MppResult {
+        // SAFETY: `config` is a valid struct for the duration of the call.
+        code(unsafe { kd_mpi_vb_set_config(config as *const _ as _) })
+    }
+    fn vb_init(&mut self) -> MppResult {
+        // SAFETY: no arguments.
+        code(unsafe { kd_mpi_vb_init() })
+    }
+    fn vb_exit(&mut self) -> MppResult {
+        // SAFETY: no arguments.
+        code(unsafe { kd_mpi_vb_exit() })
+    }
+}
