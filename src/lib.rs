@@ -32,7 +32,11 @@ pub mod mpp;
 #[cfg(test)]
 mod tests;
 
-#[cfg(all(feature = "panic-handler", not(test)))]
+// Host bundles (the simulator build) link std, which brings its own panic handler.
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(all(feature = "panic-handler", not(feature = "std"), not(test)))]
 mod panic {
     /// Panics never cross into C: the core is written not to panic on input,
     /// and a bug that does panic stops the program rather than unwinding.
