@@ -1,1 +1,113 @@
-//! placeholder
+//! k230-venc-sim: a host simulator of the K230 media platform (MPP).
+//!
+//! This `std` crate exports, as C symbols, every function of `include/k230_mpp.h`
+//! (`kd_mpi_venc_*`, `kd_mpi_sys_*`, `kd_mpi_vb_*`) and of `sim/include/k230_sim.h`
+//! (sensor stand-in, fault injection, statistics, codec backend). Linked in place of the
+//! K230 SDK libraries, it lets the `k230-venc` core and unmodified CanMV scripts run on a
+//! PC. It uses the ABI types generated from the same header (`k230_venc::mpp`).
+//!
+//! # What is simulated
+//! - **MMZ** ([`arena`]): a lazily zeroed host region (256 MiB, `K230_SIM_MMZ_MB`
+//!   overrides) with fake physical addresses from `0x1000_0000`, 4 KiB aligned,
+//!   first-fit allocation; `kd_mpi_sys_mmap` returns host pointers into it.
+//! - **VB** ([`vb`]): common pools (set_config / init / exit) and private pools
+//!   (create_pool / destory_pool), each one contiguous MMZ allocation.
+//! - **SYS** ([`sys`]): VI -> VENC binds (the only supported pair), mmap / munmap.
+//! - **VICAP** ([`vicap`]): three sensor devices with three channels each, producing a
+//!   deterministic NV12 test pattern ([`vicap::render_pattern`]) with the K230 NV12 layout.
+//! - **VENC** ([`venc`]): four channels with the K230 state rules and error codes, output
+//!   buffers in MMZ, frame-rate conversion, GOP / IDR structure, HEADER + I packs on IDR,
+//!   pack splitting when the caller's pack array is short, blocking / non-blocking / timed
+//!   waits in real time (condvar), pts in microseconds.
+//! - **Codec** ([`codec`]): a backend trait; the only backend now is `synthetic`
+//!   ([`codec::synthetic`], whose docs define the payload text tests parse:
+//!   `frame=<n> y=<hex> uv=<hex> pts=<us> size=<w>x<h>`).
+//! - **Faults** ([`fault`]) and **stats** ([`stats`]) for error-path and leak tests.
+//!
+//! All state sits in one global `Mutex` (+ `Condvar`), created on first use. Every
+//! exported function checks its pointers, never panics on input, and returns K230 error
+//! codes (`K_DEF_ERR(mod, 4, n)`, see [`err`]). Time is virtual for the sensor (a frame
+//! is produced when someone asks for it) and real for timeouts.
+//!
+//! # Choices where the facts are UNCERTAIN or silent
+//! The tunable ones live in [`policy`].
+//! - get_stream timeout / no data (also timeout 0): VENC `BUF_EMPTY` (0xa009800e).
+//!   send_frame with no free output buffer after the timeout: VENC `BUF_FULL`.
+//! - JPEG frames are one pack of type `K_VENC_I_FRAME`.
+//! - Every IDR carries a HEADER pack (parameter sets) first: `[HEADER, I]`; P frames are
+//!   `[P]`. `enable_idr` is stored and validated (k_bool 0/1, else ILLEGAL_PARAM, allowed in
+//!   any state) but does not change the stream: GOP starts are always IDRs.
+//! - `request_idr` makes the next output frame an IDR and restarts the GOP there.
+//! - Frame-rate conversion keeps `dst` of every `src` input frames with an accumulator that
+//!   starts at `src - dst`, so the first frame is always kept (30->15 keeps 0, 2, 4, ...;
+//!   30->20 keeps 0, 2, 3, 5, 6, ...). It applies to bound and sent frames alike; a dropped
+//!   sent frame returns 0.
+//! - Bound input is produced on demand (virtual time): get_stream / query_status on an
+//!   empty queue pull sensor frames only while an output buffer is free, so the K230 rule
+//!   "drop VI frames while the output is full" never triggers; the sensor just does not
+//!   advance. A bound sensor channel whose size differs from the channel's picture size
+//!   produces nothing for that channel.
+//! - A frame larger than one output buffer is dropped and counted ([`venc::counters`]);
+//!   send_frame still returns 0.
+//! - Blocking waits end early only for data / a free buffer; if the channel is destroyed
+//!   meanwhile they return VENC `UNEXIST` (stop alone does not end them).
+//! - send_frame: `stride[i] == 0` means width, a stride below the width is ILLEGAL_PARAM,
+//!   `virt_addr` is ignored (planes are read through `phys_addr`), an input plane inside
+//!   the output buffer chosen for the frame is BADADDR. Checks run in the order channel id,
+//!   existence, started (NOT_PERM), NULL, timeout, pixel format, size, addresses.
+//! - query_status: `start_qp` / `mean_qp` report a constant 30; `end_of_stream` is K_FALSE.
+//! - kd_mpi_vb_init without set_config: VB `NOT_PERM`. `max_pool_cnt > 256`:
+//!   ILLEGAL_PARAM. vb_exit keeps the configuration. create_pool does not require vb_init;
+//!   ids start at 16 (lowest free reused). Pool blocks are one contiguous allocation.
+//! - kd_mpi_sys_mmap with size 0: NULL. munmap ignores the size and only checks that the
+//!   pointer lies inside the arena. Mapping counts are bookkeeping only.
+//! - sys_unbind with a destination that is not a VENC channel (or not bound): 0.
+//! - VICAP: set_framesize / set_pixformat / set_fps on a running device: VICAP NOT_PERM;
+//!   start on a running device: 0 (no change); snapshot on a running device's unconfigured
+//!   channel: NOT_CONFIG. Odd sizes are accepted; the UV plane then has `h / 2` lines of
+//!   `w / 2` pairs. Starting a device restarts its frame numbering and the cursors of the
+//!   VENC channels bound to it.
+//! - Fault injection: `skip` counts successful calls only (return 0; mmap non-NULL;
+//!   create_pool >= 0). A faulted mmap returns NULL; a faulted create_pool returns `code`.
+//! - destroy_chn frees output buffers, queued frames and held streams; the bind stays.
+//! - ABI 2025 (`abi-2025` feature): `attach_vb_pool(chn, pool, n)` makes the first `n`
+//!   (0 = all) blocks of a created pool the channel's output buffers, before create or on a
+//!   created, stopped channel that has no buffers; unknown pool or `n > blk_cnt`:
+//!   ILLEGAL_PARAM; second attach: EXIST. A channel created without a pool has no output
+//!   buffers (send_frame reports BUF_FULL, get_stream waits). `detach_vb_pool` needs the
+//!   channel stopped (NOT_PERM) and its pool blocks idle (BUSY); destroy_chn also detaches.
+//!   `destory_pool` of an attached pool: VB BUSY.
+
+#![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod arena;
+pub mod codec;
+pub mod err;
+pub mod fault;
+pub mod ffi;
+pub mod policy;
+mod state;
+pub mod stats;
+pub mod sys;
+pub mod vb;
+pub mod venc;
+pub mod vicap;
+
+pub(crate) use state::Sim;
+pub use stats::K230SimStats;
+pub use vicap::{render_nv12, render_pattern, K230SimFrame};
+
+/// Returns the whole simulator to its initial state: frees every channel, bind, pool,
+/// sensor ring and mapping, clears fault rules, selects the default backend. Rust only
+/// (not exported to C); meant for tests, which must serialise themselves.
+pub fn reset_for_tests() {
+    let g = state::global();
+    g.lock().reset();
+    g.notify();
+}
+
+#[cfg(all(test, not(feature = "abi-2025")))]
+mod tests;
+#[cfg(all(test, feature = "abi-2025"))]
+mod tests_2025;

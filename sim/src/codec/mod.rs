@@ -1,0 +1,138 @@
+//! Codec backends behind a small trait, so a real libavcodec backend can sit next to the
+//! synthetic one.
+//!
+//! A [`Backend`] opens one [`Encoder`] per VENC channel. The encoder turns one NV12
+//! [`Picture`] into the bytes of one output frame, written into the channel's free output
+//! buffer, and lists its packs ([`PackSpan`]: HEADER / I / P, in delivery order).
+
+pub mod synthetic;
+
+use std::ffi::CStr;
+
+/// Which bitstream a channel produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codec {
+    /// H.264 / AVC.
+    H264,
+    /// H.265 / HEVC.
+    H265,
+    /// Baseline JPEG.
+    Jpeg,
+}
+
+/// Validated channel configuration handed to [`Backend::open`].
+#[derive(Clone, Copy, Debug)]
+pub struct EncConfig {
+    /// Bitstream kind.
+    pub codec: Codec,
+    /// `k_venc_profile` value (0 for JPEG).
+    pub profile: u32,
+    /// Picture width in pixels.
+    pub width: u32,
+    /// Picture height in pixels.
+    pub height: u32,
+    /// GOP length in output frames (1 for JPEG).
+    pub gop: u32,
+    /// Input frame rate.
+    pub src_fps: u32,
+    /// Output frame rate (`<= src_fps`).
+    pub dst_fps: u32,
+    /// Target bitrate in kbit/s (H.264 / H.265).
+    pub bit_rate_kbps: u32,
+    /// JPEG quality 1..99 (0 for H.264 / H.265).
+    pub q_factor: u32,
+}
+
+/// One NV12 input picture (visible area `width` x `height`).
+pub struct Picture<'a> {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Y plane, at least `y_stride * (height - 1) + width` bytes.
+    pub y: &'a [u8],
+    /// Bytes per Y line.
+    pub y_stride: usize,
+    /// Interleaved UV plane, at least `uv_stride * (height / 2 - 1) + width / 2 * 2` bytes.
+    pub uv: &'a [u8],
+    /// Bytes per UV line.
+    pub uv_stride: usize,
+    /// Presentation time stamp in microseconds.
+    pub pts: u64,
+}
+
+/// What the channel asks for.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameReq {
+    /// Output frame number on this channel (0-based count of encoded frames).
+    pub index: u64,
+    /// Produce an IDR (with a HEADER pack) instead of a P frame.
+    pub idr: bool,
+}
+
+/// Kind of one pack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackKind {
+    /// Parameter sets (SPS/PPS, VPS/SPS/PPS).
+    Header,
+    /// Intra frame (IDR; also every JPEG frame).
+    I,
+    /// Predicted frame.
+    P,
+}
+
+/// One pack inside the output buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackSpan {
+    /// Byte offset from the start of the output buffer.
+    pub offset: usize,
+    /// Length in bytes.
+    pub len: usize,
+    /// Pack kind.
+    pub kind: PackKind,
+}
+
+/// Why a frame could not be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncodeError {
+    /// The encoded frame does not fit in one output buffer.
+    TooLarge,
+    /// The picture is unusable (planes too short).
+    BadInput,
+}
+
+/// A per-channel encoder.
+pub trait Encoder: Send {
+    /// Encodes `pic` into `out`, appending the packs (at most 12) to `packs`.
+    fn encode(
+        &mut self,
+        pic: &Picture<'_>,
+        req: FrameReq,
+        out: &mut [u8],
+        packs: &mut Vec<PackSpan>,
+    ) -> Result<(), EncodeError>;
+}
+
+/// A codec backend.
+pub trait Backend: Sync {
+    /// Backend name as given to `k230_sim_set_backend`.
+    fn name(&self) -> &'static CStr;
+    /// Opens an encoder for one channel, or `None` if the configuration is unsupported.
+    fn open(&self, cfg: &EncConfig) -> Option<Box<dyn Encoder>>;
+}
+
+/// Every backend compiled in, default first.
+pub static BACKENDS: &[&dyn Backend] = &[&synthetic::Synthetic];
+
+/// The backend called `name`.
+pub fn by_name(name: &[u8]) -> Option<&'static dyn Backend> {
+    BACKENDS
+        .iter()
+        .copied()
+        .find(|b| b.name().to_bytes() == name)
+}
+
+/// The default backend.
+pub fn default_backend() -> &'static dyn Backend {
+    &synthetic::Synthetic
+}

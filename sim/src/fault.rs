@@ -1,0 +1,89 @@
+//! Deterministic fault injection: make a named `kd_mpi_*` function fail.
+//!
+//! A rule (code, skip, count) lets `skip` more calls of the function succeed (only calls
+//! that succeed are counted), then makes the next `count` calls return `code` without doing
+//! anything. `kd_mpi_sys_mmap` returns NULL instead of a code, `kd_mpi_vb_create_pool`
+//! returns the code as its pool id.
+
+/// Every function that can be faulted.
+pub const FUNCS: &[&str] = &[
+    "kd_mpi_venc_create_chn",
+    "kd_mpi_venc_destroy_chn",
+    "kd_mpi_venc_start_chn",
+    "kd_mpi_venc_stop_chn",
+    "kd_mpi_venc_query_status",
+    "kd_mpi_venc_get_stream",
+    "kd_mpi_venc_release_stream",
+    "kd_mpi_venc_send_frame",
+    "kd_mpi_venc_enable_idr",
+    "kd_mpi_venc_request_idr",
+    #[cfg(feature = "abi-2025")]
+    "kd_mpi_venc_attach_vb_pool",
+    #[cfg(feature = "abi-2025")]
+    "kd_mpi_venc_detach_vb_pool",
+    "kd_mpi_sys_bind",
+    "kd_mpi_sys_unbind",
+    "kd_mpi_sys_mmap",
+    "kd_mpi_sys_munmap",
+    "kd_mpi_vb_set_config",
+    "kd_mpi_vb_init",
+    "kd_mpi_vb_exit",
+    "kd_mpi_vb_create_pool",
+    "kd_mpi_vb_destory_pool",
+];
+
+#[derive(Clone, Copy, Debug)]
+struct Rule {
+    code: i32,
+    skip: u32,
+    count: u32,
+}
+
+/// The active rules.
+#[derive(Default)]
+pub(crate) struct Faults {
+    rules: Vec<(&'static str, Rule)>,
+}
+
+impl Faults {
+    /// `k230_sim_fault_inject`: 0, or -1 for an unknown function name.
+    pub fn inject(&mut self, name: &[u8], code: i32, skip: u32, count: u32) -> i32 {
+        let Some(&func) = FUNCS.iter().find(|f| f.as_bytes() == name) else {
+            return -1;
+        };
+        self.rules.retain(|(f, _)| *f != func);
+        if count > 0 {
+            self.rules.push((func, Rule { code, skip, count }));
+        }
+        0
+    }
+
+    /// Removes every rule.
+    pub fn clear(&mut self) {
+        self.rules.clear();
+    }
+
+    /// Called on entry of `func`: the code to fail with, if a rule fires now.
+    pub fn check(&mut self, func: &str) -> Option<i32> {
+        let i = self
+            .rules
+            .iter()
+            .position(|(f, r)| *f == func && r.skip == 0)?;
+        let rule = &mut self.rules[i].1;
+        let code = rule.code;
+        rule.count -= 1;
+        if rule.count == 0 {
+            self.rules.remove(i);
+        }
+        Some(code)
+    }
+
+    /// Called after a successful call of `func`.
+    pub fn success(&mut self, func: &str) {
+        for (f, r) in &mut self.rules {
+            if *f == func && r.skip > 0 {
+                r.skip -= 1;
+            }
+        }
+    }
+}

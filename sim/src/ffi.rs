@@ -1,0 +1,490 @@
+//! The exported C symbols: every function of `include/k230_mpp.h` and of
+//! `sim/include/k230_sim.h`. Each one is thin: fault-injection check, pointer to
+//! reference conversion, one call into the module that implements it, then a wake-up of
+//! blocked waiters. None of them panics on any input.
+
+use crate::err::{self, KResult};
+use crate::state::{self, Sim};
+use crate::stats::{self, K230SimStats};
+use crate::vicap::{self, K230SimFrame};
+use crate::{codec, sys, vb, venc};
+use k230_venc::mpp::*;
+use std::ffi::{c_char, c_void, CStr};
+
+/// Runs `f` unless a fault rule for `name` fires; records success; wakes waiters.
+fn guarded(name: &'static str, f: impl FnOnce() -> k_s32) -> k_s32 {
+    let g = state::global();
+    let fault = g.lock().faults.check(name);
+    if let Some(code) = fault {
+        return code;
+    }
+    let r = f();
+    if r == 0 {
+        g.lock().faults.success(name);
+    }
+    g.notify();
+    r
+}
+
+/// Runs `f` on the locked state and turns the result into a code.
+fn with_sim(f: impl FnOnce(&mut Sim) -> KResult) -> k_s32 {
+    err::code(f(&mut state::lock()))
+}
+
+// ---- VENC -------------------------------------------------------------------------------
+
+/// Creates VENC channel `chn_num`.
+///
+/// # Safety
+/// `attr` is NULL or points to a valid `k_venc_chn_attr`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_create_chn(
+    chn_num: k_u32,
+    attr: *const k_venc_chn_attr,
+) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract.
+    let attr = unsafe { attr.as_ref() };
+    guarded("kd_mpi_venc_create_chn", || {
+        with_sim(|s| venc::create_chn(s, chn_num, attr))
+    })
+}
+
+/// Destroys VENC channel `chn_num` (it must be stopped).
+///
+/// # Safety
+/// None: takes no pointers (unsafe only for uniformity of the C ABI surface).
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_destroy_chn(chn_num: k_u32) -> k_s32 {
+    guarded("kd_mpi_venc_destroy_chn", || {
+        with_sim(|s| venc::destroy_chn(s, chn_num))
+    })
+}
+
+/// Starts receiving pictures on `chn_num`.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_start_chn(chn_num: k_u32) -> k_s32 {
+    guarded("kd_mpi_venc_start_chn", || {
+        with_sim(|s| venc::start_chn(s, chn_num))
+    })
+}
+
+/// Stops receiving pictures on `chn_num` (repeat is fine).
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_stop_chn(chn_num: k_u32) -> k_s32 {
+    guarded("kd_mpi_venc_stop_chn", || {
+        with_sim(|s| venc::stop_chn(s, chn_num))
+    })
+}
+
+/// Reports the pack count of the next frame and channel statistics.
+///
+/// # Safety
+/// `status` is NULL or points to a writable `k_venc_chn_status`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_query_status(
+    chn_num: k_u32,
+    status: *mut k_venc_chn_status,
+) -> k_s32 {
+    // SAFETY: NULL or valid and exclusive for the call, per the function contract.
+    let status = unsafe { status.as_mut() };
+    guarded("kd_mpi_venc_query_status", || {
+        with_sim(|s| venc::query_status(s, chn_num, status))
+    })
+}
+
+/// Gets the packs of one encoded frame (waits up to `milli_sec`; -1 forever, 0 never).
+///
+/// # Safety
+/// `stream` is NULL or points to a valid `k_venc_stream` whose `pack` is NULL or points to
+/// `pack_cnt` writable `k_venc_pack` entries.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_get_stream(
+    chn_num: k_u32,
+    stream: *mut k_venc_stream,
+    milli_sec: k_s32,
+) -> k_s32 {
+    // SAFETY: NULL or valid and exclusive for the call, per the function contract.
+    let stream = unsafe { stream.as_mut() };
+    guarded("kd_mpi_venc_get_stream", || {
+        err::code(venc::get_stream(
+            state::global(),
+            chn_num,
+            stream,
+            milli_sec,
+        ))
+    })
+}
+
+/// Releases a stream returned by `kd_mpi_venc_get_stream`.
+///
+/// # Safety
+/// `stream` is NULL or points to a valid `k_venc_stream` whose `pack` is NULL or points to
+/// at least one readable `k_venc_pack` when `pack_cnt > 0`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_release_stream(
+    chn_num: k_u32,
+    stream: *mut k_venc_stream,
+) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract.
+    let stream = unsafe { stream.as_ref() };
+    guarded("kd_mpi_venc_release_stream", || {
+        with_sim(|s| venc::release_stream(s, chn_num, stream))
+    })
+}
+
+/// Encodes one user frame (waits up to `milli_sec` for a free output buffer).
+///
+/// # Safety
+/// `frame` is NULL or points to a valid `k_video_frame_info`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_send_frame(
+    chn_num: k_u32,
+    frame: *mut k_video_frame_info,
+    milli_sec: k_s32,
+) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract.
+    let frame = unsafe { frame.as_ref() };
+    guarded("kd_mpi_venc_send_frame", || {
+        err::code(venc::send_frame(state::global(), chn_num, frame, milli_sec))
+    })
+}
+
+/// Enables IDR frames at GOP boundaries.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_enable_idr(chn_num: k_u32, idr_enable: k_bool) -> k_s32 {
+    guarded("kd_mpi_venc_enable_idr", || {
+        with_sim(|s| venc::enable_idr(s, chn_num, idr_enable))
+    })
+}
+
+/// Makes the next output frame an IDR.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_request_idr(chn_num: k_u32) -> k_s32 {
+    guarded("kd_mpi_venc_request_idr", || {
+        with_sim(|s| venc::request_idr(s, chn_num))
+    })
+}
+
+/// ABI 2025: uses blocks of a VB pool as the channel's output buffers.
+///
+/// # Safety
+/// None: takes no pointers.
+#[cfg(feature = "abi-2025")]
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_attach_vb_pool(
+    chn_num: k_u32,
+    pool_id: k_u32,
+    buff_num: k_u32,
+) -> k_s32 {
+    guarded("kd_mpi_venc_attach_vb_pool", || {
+        with_sim(|s| venc::attach_vb_pool(s, chn_num, pool_id, buff_num))
+    })
+}
+
+/// ABI 2025: detaches the pool attached with `kd_mpi_venc_attach_vb_pool`.
+///
+/// # Safety
+/// None: takes no pointers.
+#[cfg(feature = "abi-2025")]
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_detach_vb_pool(chn_num: k_u32) -> k_s32 {
+    guarded("kd_mpi_venc_detach_vb_pool", || {
+        with_sim(|s| venc::detach_vb_pool(s, chn_num))
+    })
+}
+
+// ---- SYS --------------------------------------------------------------------------------
+
+/// Binds a VI channel (source) to a VENC channel (destination).
+///
+/// # Safety
+/// Each pointer is NULL or points to a valid `k_mpp_chn`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_sys_bind(
+    src_chn: *mut k_mpp_chn,
+    dest_chn: *mut k_mpp_chn,
+) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract.
+    let (src, dst) = unsafe { (src_chn.as_ref(), dest_chn.as_ref()) };
+    guarded("kd_mpi_sys_bind", || with_sim(|s| sys::bind(s, src, dst)))
+}
+
+/// Removes a bind.
+///
+/// # Safety
+/// Each pointer is NULL or points to a valid `k_mpp_chn`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_sys_unbind(
+    src_chn: *mut k_mpp_chn,
+    dest_chn: *mut k_mpp_chn,
+) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract.
+    let (src, dst) = unsafe { (src_chn.as_ref(), dest_chn.as_ref()) };
+    guarded("kd_mpi_sys_unbind", || {
+        with_sim(|s| sys::unbind(s, src, dst))
+    })
+}
+
+/// Host pointer of `[phys_addr, phys_addr + size)` inside one MMZ allocation, or NULL.
+///
+/// # Safety
+/// None: takes no pointers. The returned pointer is valid for `size` bytes while the
+/// allocation lives.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_sys_mmap(phys_addr: k_u64, size: k_u32) -> *mut c_void {
+    let g = state::global();
+    let fault = g.lock().faults.check("kd_mpi_sys_mmap");
+    if fault.is_some() {
+        return std::ptr::null_mut();
+    }
+    let mut sim = g.lock();
+    let p = sys::mmap(&mut sim, phys_addr, size);
+    if !p.is_null() {
+        sim.faults.success("kd_mpi_sys_mmap");
+    }
+    p.cast()
+}
+
+/// Ends a mapping made by `kd_mpi_sys_mmap`.
+///
+/// # Safety
+/// None: the pointer is only compared, never dereferenced.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_sys_munmap(virt_addr: *mut c_void, _size: k_u32) -> k_s32 {
+    guarded("kd_mpi_sys_munmap", || {
+        with_sim(|s| sys::munmap(s, virt_addr as *const u8))
+    })
+}
+
+// ---- VB ---------------------------------------------------------------------------------
+
+/// Stores the common-pool configuration (before `kd_mpi_vb_init`).
+///
+/// # Safety
+/// `config` is NULL or points to a valid `k_vb_config`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_vb_set_config(config: *const k_vb_config) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract.
+    let config = unsafe { config.as_ref() };
+    guarded("kd_mpi_vb_set_config", || {
+        with_sim(|s| vb::set_config(s, config))
+    })
+}
+
+/// Allocates the configured common pools.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_vb_init() -> k_s32 {
+    guarded("kd_mpi_vb_init", || with_sim(vb::init))
+}
+
+/// Frees the common pools.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_vb_exit() -> k_s32 {
+    guarded("kd_mpi_vb_exit", || with_sim(vb::exit))
+}
+
+/// Creates a private pool; returns its id or `VB_INVALID_POOLID` (-1).
+///
+/// # Safety
+/// `config` is NULL or points to a valid `k_vb_pool_config`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_vb_create_pool(config: *mut k_vb_pool_config) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract.
+    let config = unsafe { config.as_ref() };
+    let g = state::global();
+    let fault = g.lock().faults.check("kd_mpi_vb_create_pool");
+    if let Some(code) = fault {
+        return code;
+    }
+    let mut sim = g.lock();
+    let id = vb::create_pool(&mut sim, config);
+    if id >= 0 {
+        sim.faults.success("kd_mpi_vb_create_pool");
+    }
+    id
+}
+
+/// Destroys a private pool.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_vb_destory_pool(pool_id: k_u32) -> k_s32 {
+    guarded("kd_mpi_vb_destory_pool", || {
+        with_sim(|s| vb::destroy_pool(s, pool_id))
+    })
+}
+
+// ---- k230_sim.h -------------------------------------------------------------------------
+
+/// Stops sensor `dev` and forgets its configuration.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_reset(dev: i32) -> i32 {
+    notify_after(with_sim(|s| vicap::reset(s, dev)))
+}
+
+/// Sets the frame size of sensor channel (`dev`, `chn`).
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_set_framesize(
+    dev: i32,
+    chn: i32,
+    width: u32,
+    height: u32,
+) -> i32 {
+    with_sim(|s| vicap::set_framesize(s, dev, chn, width, height))
+}
+
+/// Sets the pixel format of sensor channel (`dev`, `chn`); only 31 (NV12).
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_set_pixformat(
+    dev: i32,
+    chn: i32,
+    pixel_format: u32,
+) -> i32 {
+    with_sim(|s| vicap::set_pixformat(s, dev, chn, pixel_format))
+}
+
+/// Sets the frame rate of sensor `dev` (1..120).
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_set_fps(dev: i32, fps: u32) -> i32 {
+    with_sim(|s| vicap::set_fps(s, dev, fps))
+}
+
+/// Starts sensor `dev`.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_start(dev: i32) -> i32 {
+    notify_after(with_sim(|s| vicap::start(s, dev)))
+}
+
+/// Stops sensor `dev` (repeat is fine).
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_stop(dev: i32) -> i32 {
+    notify_after(with_sim(|s| vicap::stop(s, dev)))
+}
+
+/// Renders the next frame of sensor channel (`dev`, `chn`) and describes it in `out`.
+///
+/// # Safety
+/// `out` is NULL or points to a writable `k230_sim_frame`.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_snapshot(
+    dev: i32,
+    chn: i32,
+    out: *mut K230SimFrame,
+) -> i32 {
+    // SAFETY: NULL or valid and exclusive for the call, per the function contract.
+    let out = unsafe { out.as_mut() };
+    with_sim(|s| vicap::snapshot(s, dev, chn, out))
+}
+
+fn notify_after(r: i32) -> i32 {
+    state::global().notify();
+    r
+}
+
+/// Makes `func` fail with `code` after `skip` more successful calls, `count` times.
+///
+/// # Safety
+/// `func` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_fault_inject(
+    func: *const c_char,
+    code: i32,
+    skip: u32,
+    count: u32,
+) -> i32 {
+    if func.is_null() {
+        return -1;
+    }
+    // SAFETY: non-NULL and NUL-terminated, per the function contract.
+    let name = unsafe { CStr::from_ptr(func) };
+    state::lock()
+        .faults
+        .inject(name.to_bytes(), code, skip, count)
+}
+
+/// Removes every fault rule.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_fault_clear() {
+    state::lock().faults.clear();
+}
+
+/// Fills `out` with the current counters (no-op for NULL).
+///
+/// # Safety
+/// `out` is NULL or points to a writable `k230_sim_stats`.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_get_stats(out: *mut K230SimStats) {
+    // SAFETY: NULL or valid and exclusive for the call, per the function contract.
+    if let Some(out) = unsafe { out.as_mut() } {
+        *out = stats::collect(&state::lock());
+    }
+}
+
+/// Selects the codec backend for channels created from now on: 0, or -1 if unknown.
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_set_backend(name: *const c_char) -> i32 {
+    if name.is_null() {
+        return -1;
+    }
+    // SAFETY: non-NULL and NUL-terminated, per the function contract.
+    let name = unsafe { CStr::from_ptr(name) };
+    match codec::by_name(name.to_bytes()) {
+        Some(b) => {
+            state::lock().backend = b;
+            0
+        }
+        None => -1,
+    }
+}
+
+/// Name of the current backend (a static string).
+///
+/// # Safety
+/// None: takes no pointers. The result must not be freed.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_backend() -> *const c_char {
+    state::lock().backend.name().as_ptr()
+}

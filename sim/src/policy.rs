@@ -1,0 +1,26 @@
+//! Every behaviour the facts sheet marks UNCERTAIN (or leaves unspecified), chosen in one
+//! place. The crate docs (`lib.rs`) explain each choice; change it here.
+
+use crate::err::{self, num};
+use k230_venc::mpp::{k_s32, k_venc_pack_type, K_VENC_I_FRAME};
+
+/// `kd_mpi_venc_get_stream` when no frame arrives before the timeout (also timeout 0).
+pub const GET_STREAM_TIMEOUT: k_s32 = err::venc(num::BUF_EMPTY);
+/// `kd_mpi_venc_send_frame` when no output buffer frees up before the timeout.
+pub const SEND_FRAME_FULL: k_s32 = err::venc(num::BUF_FULL);
+/// Pack type of the single pack of a JPEG frame.
+pub const JPEG_PACK_TYPE: k_venc_pack_type = K_VENC_I_FRAME;
+/// `kd_mpi_vb_init` without a prior `kd_mpi_vb_set_config`.
+pub const VB_INIT_WITHOUT_CONFIG: k_s32 = err::vb(num::NOT_PERM);
+/// Every IDR frame carries a fresh HEADER pack (parameter sets) before its I pack.
+pub const HEADER_ON_EVERY_IDR: bool = true;
+/// `kd_mpi_venc_request_idr` restarts the GOP: the next IDR follows `gop` frames later.
+pub const REQUEST_IDR_RESTARTS_GOP: bool = true;
+/// Ring buffers per configured VICAP channel.
+pub const VICAP_RING: usize = 4;
+/// Default VICAP frame rate.
+pub const VICAP_DEFAULT_FPS: u32 = 30;
+/// `quality` reported in `k_venc_stream_info.start_qp` / `mean_qp` (the synthetic codec has none).
+pub const REPORTED_QP: u32 = 30;
+/// I frames are this many times the average frame size (capped so P frames stay positive).
+pub const I_FRAME_FACTOR: u64 = 3;

@@ -1,0 +1,122 @@
+//! The one global simulator state: a `Mutex<Sim>` plus a `Condvar` for blocking waits,
+//! created on first use. Every exported function locks it for its whole duration except
+//! while waiting on the condvar.
+
+use crate::arena::Arena;
+use crate::codec::{self, Backend};
+use crate::fault::Faults;
+use crate::sys::Bind;
+use crate::vb::Vb;
+use crate::venc::{self, Chn};
+use crate::vicap::{self, Dev};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Everything the simulator knows.
+pub(crate) struct Sim {
+    pub arena: Arena,
+    pub vb: Vb,
+    /// Bind record per VENC channel (dst), indexed by channel.
+    pub binds: [Option<Bind>; venc::CHNS],
+    pub venc: [Option<Box<Chn>>; venc::CHNS],
+    pub vicap: [Dev; vicap::DEVS],
+    pub faults: Faults,
+    pub backend: &'static dyn Backend,
+    /// ABI 2025: pool attached to each channel (`kd_mpi_venc_attach_vb_pool`).
+    #[cfg(feature = "abi-2025")]
+    pub attach: [Option<venc::Attach>; venc::CHNS],
+}
+
+impl Sim {
+    fn new() -> Self {
+        Sim {
+            arena: Arena::new(),
+            vb: Vb::default(),
+            binds: [None; venc::CHNS],
+            venc: Default::default(),
+            vicap: Default::default(),
+            faults: Faults::default(),
+            backend: codec::default_backend(),
+            #[cfg(feature = "abi-2025")]
+            attach: [None; venc::CHNS],
+        }
+    }
+
+    /// Frees everything and returns to the initial state (the arena region is kept).
+    pub fn reset(&mut self) {
+        vicap::reset_all(self);
+        self.venc = Default::default();
+        self.binds = [None; venc::CHNS];
+        self.vb = Vb::default();
+        self.faults = Faults::default();
+        self.backend = codec::default_backend();
+        #[cfg(feature = "abi-2025")]
+        {
+            self.attach = [None; venc::CHNS];
+        }
+        self.arena.reset();
+    }
+}
+
+/// The lock and the condvar.
+pub(crate) struct Global {
+    sim: Mutex<Sim>,
+    cv: Condvar,
+}
+
+static GLOBAL: OnceLock<Global> = OnceLock::new();
+
+/// The global state, created on first use.
+pub(crate) fn global() -> &'static Global {
+    GLOBAL.get_or_init(|| Global {
+        sim: Mutex::new(Sim::new()),
+        cv: Condvar::new(),
+    })
+}
+
+impl Global {
+    /// Locks the state. A poisoned lock (a panicking test) is taken over as is.
+    pub fn lock(&self) -> MutexGuard<'_, Sim> {
+        self.sim.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes every blocked get_stream / send_frame so it re-checks its condition.
+    pub fn notify(&self) {
+        self.cv.notify_all();
+    }
+
+    /// Waits for a notification, until `deadline` (`None` = forever). Returns the guard and
+    /// false once the deadline has passed.
+    pub fn wait<'a>(
+        &self,
+        guard: MutexGuard<'a, Sim>,
+        deadline: Option<Instant>,
+    ) -> (MutexGuard<'a, Sim>, bool) {
+        match deadline {
+            None => (self.cv.wait(guard).unwrap_or_else(|e| e.into_inner()), true),
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return (guard, false);
+                }
+                let (g, _) = self
+                    .cv
+                    .wait_timeout(guard, d - now)
+                    .unwrap_or_else(|e| e.into_inner());
+                (g, true)
+            }
+        }
+    }
+}
+
+/// Deadline for a K230 `milli_sec` argument (> 0); `None` for -1 (forever).
+pub(crate) fn deadline(milli_sec: i32) -> Option<Instant> {
+    u64::try_from(milli_sec)
+        .ok()
+        .map(|ms| Instant::now() + Duration::from_millis(ms))
+}
+
+/// Shortcut: lock the global state.
+pub(crate) fn lock() -> MutexGuard<'static, Sim> {
+    global().lock()
+}

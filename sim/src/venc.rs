@@ -1,0 +1,863 @@
+//! VENC: encoder channels 0..3 with the K230 state rules, output (stream) buffers in MMZ,
+//! frame-rate conversion, GOP structure, and the get / release stream protocol.
+//!
+//! Per channel: a set of output buffers (each holds the packs of one frame, contiguously),
+//! a queue of encoded frames not yet fully delivered, and the list of deliveries handed out
+//! by get_stream and not yet released. A buffer is free again once its frame has been
+//! delivered completely and every delivery of it has been released.
+//!
+//! Input comes from `send_frame` or, when the channel is bound to a running sensor channel,
+//! is pulled on demand: get_stream / query_status on an empty queue render and encode the
+//! next sensor frames until one is queued or no output buffer is free (virtual time).
+//!
+//! Check order: channel id, existence, then (send_frame only) started, then NULL pointers,
+//! then parameters (pack_cnt, timeout, frame), then state.
+
+use crate::arena::Arena;
+#[cfg(not(feature = "abi-2025"))]
+use crate::arena::{align_up, PAGE};
+use crate::codec::{Codec, EncConfig, EncodeError, Encoder, FrameReq, PackKind, PackSpan, Picture};
+use crate::err::{self, num, KResult};
+use crate::state::{self, Global};
+use crate::{policy, vicap, Sim};
+use k230_venc::mpp::*;
+use std::collections::VecDeque;
+
+/// Channels (`VENC_MAX_CHN_NUMS`).
+pub const CHNS: usize = VENC_MAX_CHN_NUMS as usize;
+/// Most packs one frame may have (`VENC_PACK_CNT_MAX`).
+pub const MAX_PACKS: usize = 12;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BufState {
+    Free,
+    /// Holds a frame: `delivered` once every pack was handed out; `outstanding` deliveries
+    /// not yet released.
+    Busy {
+        delivered: bool,
+        outstanding: u32,
+        pts: u64,
+    },
+}
+
+#[derive(Debug)]
+struct OutBuf {
+    phys: u64,
+    size: u64,
+    /// Allocated by the channel (2024 ABI) rather than borrowed from a VB pool (2025 ABI).
+    owned: bool,
+    state: BufState,
+}
+
+struct QFrame {
+    buf: usize,
+    packs: Vec<k_venc_pack>,
+    /// Packs already delivered.
+    next: usize,
+}
+
+struct Held {
+    buf: usize,
+    phys0: u64,
+    cnt: u32,
+}
+
+/// ABI 2025: a pool attached to a channel number.
+#[cfg(feature = "abi-2025")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Attach {
+    pool: u32,
+    buf_num: u32,
+}
+
+/// One encoder channel.
+pub(crate) struct Chn {
+    cfg: EncConfig,
+    started: bool,
+    idr_enable: bool,
+    idr_request: bool,
+    bufs: Vec<OutBuf>,
+    queue: VecDeque<QFrame>,
+    held: Vec<Held>,
+    rate_acc: u64,
+    gop_pos: u32,
+    encoded: u64,
+    last_bytes: u32,
+    release_pts: u64,
+    dropped_rate: u64,
+    dropped_large: u64,
+    enc: Box<dyn Encoder>,
+    spans: Vec<PackSpan>,
+}
+
+/// Counters of one channel, for tests and diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChnCounters {
+    /// Frames encoded.
+    pub encoded: u64,
+    /// Input frames dropped by frame-rate conversion.
+    pub dropped_rate: u64,
+    /// Frames dropped because they did not fit in one output buffer.
+    pub dropped_large: u64,
+    /// IDR generation enabled with `kd_mpi_venc_enable_idr`.
+    pub idr_enable: bool,
+}
+
+impl Chn {
+    fn free_buf(&self) -> Option<usize> {
+        self.bufs.iter().position(|b| b.state == BufState::Free)
+    }
+
+    /// Frame-rate conversion: (keep this input frame, new accumulator).
+    fn rate_keep(&self) -> (bool, u64) {
+        let acc = self.rate_acc + u64::from(self.cfg.dst_fps);
+        let src = u64::from(self.cfg.src_fps);
+        if acc >= src {
+            (true, acc - src)
+        } else {
+            (false, acc)
+        }
+    }
+}
+
+fn chn_index(chn: u32) -> KResult<usize> {
+    usize::try_from(chn)
+        .ok()
+        .filter(|&c| c < CHNS)
+        .ok_or(err::venc(num::INVALID_CHNID))
+}
+
+fn chn_mut(sim: &mut Sim, c: usize) -> KResult<&mut Chn> {
+    sim.venc[c].as_deref_mut().ok_or(err::venc(num::UNEXIST))
+}
+
+/// Validates a channel attribute into an encoder configuration.
+fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
+    let bad = err::venc(num::ILLEGAL_PARAM);
+    let unsupported = err::venc(num::NOT_SUPPORT);
+    let va = &attr.venc_attr;
+    let codec = match va.type_ {
+        K_PT_H264 => Codec::H264,
+        K_PT_H265 => Codec::H265,
+        K_PT_JPEG => Codec::Jpeg,
+        _ => return Err(unsupported),
+    };
+    let profile = match (codec, va.profile) {
+        (
+            Codec::H264,
+            p @ (VENC_PROFILE_H264_BASELINE | VENC_PROFILE_H264_MAIN | VENC_PROFILE_H264_HIGH),
+        ) => p,
+        (Codec::H264, VENC_PROFILE_H264_HIGH_10) | (Codec::H265, VENC_PROFILE_H265_MAIN_10) => {
+            return Err(unsupported)
+        }
+        (Codec::H265, VENC_PROFILE_H265_MAIN) => VENC_PROFILE_H265_MAIN,
+        (Codec::Jpeg, _) => VENC_PROFILE_NONE,
+        _ => return Err(bad),
+    };
+    let (max_w, max_h) = if codec == Codec::Jpeg {
+        (8192, 8192)
+    } else {
+        (4096, 4096)
+    };
+    if !(128..=max_w).contains(&va.pic_width) || !(64..=max_h).contains(&va.pic_height) {
+        return Err(bad);
+    }
+    let rc = &attr.rc_attr;
+    let (gop, src, dst, bit_rate, q_factor) = match (codec, rc.rc_mode) {
+        (Codec::Jpeg, K_VENC_RC_MODE_MJPEG_FIXQP) => {
+            // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
+            let m = unsafe { rc.__bindgen_anon_1.mjpeg_fixqp };
+            if !(1..=99).contains(&m.q_factor) {
+                return Err(bad);
+            }
+            (1, m.src_frame_rate, m.dst_frame_rate, 1, m.q_factor)
+        }
+        (Codec::Jpeg, _) => return Err(bad),
+        (_, K_VENC_RC_MODE_CBR) => {
+            // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
+            let m = unsafe { rc.__bindgen_anon_1.cbr };
+            (m.gop, m.src_frame_rate, m.dst_frame_rate, m.bit_rate, 0)
+        }
+        (_, K_VENC_RC_MODE_VBR) => {
+            // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
+            let m = unsafe { rc.__bindgen_anon_1.vbr };
+            (m.gop, m.src_frame_rate, m.dst_frame_rate, m.bit_rate, 0)
+        }
+        (_, K_VENC_RC_MODE_FIXQP) => {
+            // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
+            let m = unsafe { rc.__bindgen_anon_1.fixqp };
+            if m.i_qp > 51 || m.p_qp > 51 {
+                return Err(bad);
+            }
+            (
+                m.gop,
+                m.src_frame_rate,
+                m.dst_frame_rate,
+                fixqp_bit_rate(va, m.p_qp),
+                0,
+            )
+        }
+        _ => return Err(bad),
+    };
+    if gop < 1 || src < 1 || dst < 1 || dst > src || bit_rate < 1 {
+        return Err(bad);
+    }
+    Ok(EncConfig {
+        codec,
+        profile,
+        width: va.pic_width,
+        height: va.pic_height,
+        gop,
+        src_fps: src,
+        dst_fps: dst,
+        bit_rate_kbps: bit_rate,
+        q_factor,
+    })
+}
+
+/// Equivalent bitrate (kbit/s) for FIXQP: about 4000 kbit/s for 1080p at qp 30.
+fn fixqp_bit_rate(va: &k_venc_attr, qp: u32) -> u32 {
+    let kpix = u64::from(va.pic_width) * u64::from(va.pic_height) / 1000;
+    let rate = kpix * u64::from(52 - qp.min(51)) / 11;
+    u32::try_from(rate.max(1)).unwrap_or(u32::MAX)
+}
+
+fn new_chn(cfg: EncConfig, enc: Box<dyn Encoder>, bufs: Vec<OutBuf>) -> Box<Chn> {
+    Box::new(Chn {
+        cfg,
+        started: false,
+        idr_enable: false,
+        idr_request: false,
+        bufs,
+        queue: VecDeque::new(),
+        held: Vec::new(),
+        rate_acc: u64::from(cfg.src_fps - cfg.dst_fps),
+        gop_pos: 0,
+        encoded: 0,
+        last_bytes: 0,
+        release_pts: 0,
+        dropped_rate: 0,
+        dropped_large: 0,
+        enc,
+        spans: Vec::with_capacity(MAX_PACKS),
+    })
+}
+
+/// Allocates `cnt` owned output buffers of `size` bytes; nothing is leaked on failure.
+#[cfg(not(feature = "abi-2025"))]
+fn alloc_bufs(arena: &mut Arena, cnt: u32, size: u64) -> KResult<Vec<OutBuf>> {
+    let size = align_up(size, PAGE).ok_or(err::venc(num::NOMEM))?;
+    let mut bufs: Vec<OutBuf> = Vec::new();
+    for _ in 0..cnt {
+        match arena.alloc(size) {
+            Some(phys) => bufs.push(OutBuf {
+                phys,
+                size,
+                owned: true,
+                state: BufState::Free,
+            }),
+            None => {
+                for b in &bufs {
+                    arena.free(b.phys);
+                }
+                return Err(err::venc(num::NOMEM));
+            }
+        }
+    }
+    Ok(bufs)
+}
+
+/// `kd_mpi_venc_create_chn`.
+pub(crate) fn create_chn(sim: &mut Sim, chn: u32, attr: Option<&k_venc_chn_attr>) -> KResult {
+    let c = chn_index(chn)?;
+    let attr = attr.ok_or(err::venc(num::NULL_PTR))?;
+    if sim.venc[c].is_some() {
+        return Err(err::venc(num::EXIST));
+    }
+    let cfg = validate(attr)?;
+    #[cfg(not(feature = "abi-2025"))]
+    let bufs = {
+        let va = &attr.venc_attr;
+        if va.stream_buf_cnt < 1 || va.stream_buf_size < 4096 {
+            return Err(err::venc(num::ILLEGAL_PARAM));
+        }
+        alloc_bufs(
+            &mut sim.arena,
+            va.stream_buf_cnt,
+            u64::from(va.stream_buf_size),
+        )?
+    };
+    #[cfg(feature = "abi-2025")]
+    let bufs = match sim.attach[c] {
+        Some(a) => pool_bufs(sim, a),
+        None => Vec::new(),
+    };
+    let Some(enc) = sim.backend.open(&cfg) else {
+        for b in bufs.iter().filter(|b| b.owned) {
+            sim.arena.free(b.phys);
+        }
+        return Err(err::venc(num::NOT_SUPPORT));
+    };
+    sim.venc[c] = Some(new_chn(cfg, enc, bufs));
+    Ok(())
+}
+
+/// `kd_mpi_venc_destroy_chn`: frees buffers, queued frames and held streams. The bind
+/// record stays (it belongs to `kd_mpi_sys_unbind`).
+pub(crate) fn destroy_chn(sim: &mut Sim, chn: u32) -> KResult {
+    let c = chn_index(chn)?;
+    let ch = chn_mut(sim, c)?;
+    if ch.started {
+        return Err(err::venc(num::NOT_PERM));
+    }
+    if let Some(ch) = sim.venc[c].take() {
+        for b in ch.bufs.iter().filter(|b| b.owned) {
+            sim.arena.free(b.phys);
+        }
+    }
+    #[cfg(feature = "abi-2025")]
+    detach_record(sim, c);
+    Ok(())
+}
+
+/// `kd_mpi_venc_start_chn`.
+pub(crate) fn start_chn(sim: &mut Sim, chn: u32) -> KResult {
+    let ch = chn_mut(sim, chn_index(chn)?)?;
+    if ch.started {
+        return Err(err::venc(num::NOT_PERM));
+    }
+    ch.started = true;
+    Ok(())
+}
+
+/// `kd_mpi_venc_stop_chn`: repeat is fine; queued frames stay (no flush).
+pub(crate) fn stop_chn(sim: &mut Sim, chn: u32) -> KResult {
+    chn_mut(sim, chn_index(chn)?)?.started = false;
+    Ok(())
+}
+
+/// `kd_mpi_venc_enable_idr`.
+pub(crate) fn enable_idr(sim: &mut Sim, chn: u32, enable: k_bool) -> KResult {
+    let ch = chn_mut(sim, chn_index(chn)?)?;
+    if enable > K_TRUE {
+        return Err(err::venc(num::ILLEGAL_PARAM));
+    }
+    ch.idr_enable = enable == K_TRUE;
+    Ok(())
+}
+
+/// `kd_mpi_venc_request_idr`: the next output frame is an IDR.
+pub(crate) fn request_idr(sim: &mut Sim, chn: u32) -> KResult {
+    chn_mut(sim, chn_index(chn)?)?.idr_request = true;
+    Ok(())
+}
+
+fn pack_type(codec: Codec, kind: PackKind) -> k_venc_pack_type {
+    match (codec, kind) {
+        (Codec::Jpeg, _) => policy::JPEG_PACK_TYPE,
+        (_, PackKind::Header) => K_VENC_HEADER,
+        (_, PackKind::I) => K_VENC_I_FRAME,
+        (_, PackKind::P) => K_VENC_P_FRAME,
+    }
+}
+
+/// An NV12 input picture in MMZ.
+#[derive(Clone, Copy, Debug)]
+struct Input {
+    y_phys: u64,
+    y_stride: u64,
+    uv_phys: u64,
+    uv_stride: u64,
+    pts: u64,
+}
+
+impl Input {
+    fn y_len(&self, h: u32) -> u64 {
+        self.y_stride * u64::from(h)
+    }
+
+    fn uv_len(&self, h: u32) -> u64 {
+        self.uv_stride * u64::from(h) / 2
+    }
+}
+
+/// Encodes `input` into output buffer `buf` and queues the frame.
+fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result<(), EncodeError> {
+    let (w, h) = (ch.cfg.width, ch.cfg.height);
+    let out_buf = ch.bufs.get(buf).ok_or(EncodeError::BadInput)?;
+    let (bphys, bsize) = (out_buf.phys, out_buf.size);
+    let (y_len, uv_len) = (input.y_len(h), input.uv_len(h));
+    let out_block = arena.block_of(bphys, bsize).ok_or(EncodeError::BadInput)?;
+    let y_block = arena
+        .block_of(input.y_phys, y_len)
+        .ok_or(EncodeError::BadInput)?;
+    let uv_block = arena
+        .block_of(input.uv_phys, uv_len)
+        .ok_or(EncodeError::BadInput)?;
+    if y_block == out_block || uv_block == out_block {
+        return Err(EncodeError::BadInput);
+    }
+    let (Some(yp), Some(uvp), Some(op)) = (
+        arena.host_ptr(input.y_phys, y_len),
+        arena.host_ptr(input.uv_phys, uv_len),
+        arena.host_ptr(bphys, bsize),
+    ) else {
+        return Err(EncodeError::BadInput);
+    };
+    let to_usize = |v: u64| usize::try_from(v).map_err(|_| EncodeError::BadInput);
+    let (y_len, uv_len, bsize) = (to_usize(y_len)?, to_usize(uv_len)?, to_usize(bsize)?);
+    // SAFETY: each range lies inside one live arena allocation (host_ptr checked it). The
+    // output allocation differs from both input allocations (checked above), so the mutable
+    // slice aliases neither shared one. The global lock is held, so no other Rust code
+    // touches these ranges; C code writing the input concurrently is the caller's bug.
+    let (y, uv, out) = unsafe {
+        (
+            std::slice::from_raw_parts(yp as *const u8, y_len),
+            std::slice::from_raw_parts(uvp as *const u8, uv_len),
+            std::slice::from_raw_parts_mut(op, bsize),
+        )
+    };
+    let pic = Picture {
+        width: w,
+        height: h,
+        y,
+        y_stride: input.y_stride as usize,
+        uv,
+        uv_stride: input.uv_stride as usize,
+        pts: input.pts,
+    };
+    let idr = ch.cfg.codec == Codec::Jpeg || ch.gop_pos == 0 || ch.idr_request;
+    ch.spans.clear();
+    ch.enc.encode(
+        &pic,
+        FrameReq {
+            index: ch.encoded,
+            idr,
+        },
+        out,
+        &mut ch.spans,
+    )?;
+    if ch.spans.is_empty() {
+        // A backend that produced nothing: no frame, the buffer stays free.
+        return Ok(());
+    }
+    let codec = ch.cfg.codec;
+    let packs: Vec<k_venc_pack> = ch
+        .spans
+        .iter()
+        .take(MAX_PACKS)
+        .map(|s| k_venc_pack {
+            phys_addr: bphys + s.offset as u64,
+            len: u32::try_from(s.len).unwrap_or(u32::MAX),
+            pts: input.pts,
+            type_: pack_type(codec, s.kind),
+        })
+        .collect();
+    let total: u64 = packs.iter().map(|p| u64::from(p.len)).sum();
+    ch.bufs[buf].state = BufState::Busy {
+        delivered: false,
+        outstanding: 0,
+        pts: input.pts,
+    };
+    ch.queue.push_back(QFrame {
+        buf,
+        packs,
+        next: 0,
+    });
+    ch.encoded += 1;
+    ch.last_bytes = u32::try_from(total).unwrap_or(u32::MAX);
+    let gop = ch.cfg.gop.max(1);
+    ch.gop_pos = if idr && (policy::REQUEST_IDR_RESTARTS_GOP || ch.gop_pos == 0) {
+        1 % gop
+    } else {
+        (ch.gop_pos + 1) % gop
+    };
+    ch.idr_request = false;
+    Ok(())
+}
+
+/// Bound channel with an empty queue: pull sensor frames until one is queued or no output
+/// buffer is free.
+fn pull_bound(sim: &mut Sim, c: usize) {
+    let Sim {
+        arena,
+        venc,
+        binds,
+        vicap,
+        ..
+    } = sim;
+    let Some(ch) = venc[c].as_deref_mut() else {
+        return;
+    };
+    let Some(b) = binds[c].as_mut() else { return };
+    if !ch.started || !ch.queue.is_empty() {
+        return;
+    }
+    if vicap[b.dev].live_size(b.chn) != Some((ch.cfg.width, ch.cfg.height)) {
+        return;
+    }
+    // Bounded: enough input frames for one kept frame, plus a few too-large drops.
+    for _ in 0..ch.cfg.src_fps as usize + 4 {
+        // Nothing is pulled without a free buffer, so no frame is ever dropped as "full".
+        let Some(buf) = ch.free_buf() else { return };
+        let index = b.cursor;
+        b.cursor += 1;
+        let (keep, acc) = ch.rate_keep();
+        ch.rate_acc = acc;
+        if !keep {
+            ch.dropped_rate += 1;
+            continue;
+        }
+        let Some(f) = vicap::render_into_ring(arena, vicap, b.dev, b.chn, index) else {
+            return;
+        };
+        let stride = u64::from(f.width);
+        let input = Input {
+            y_phys: f.y_phys,
+            y_stride: stride,
+            uv_phys: f.uv_phys,
+            uv_stride: stride,
+            pts: f.pts,
+        };
+        match encode_frame(arena, ch, input, buf) {
+            Ok(()) => return,
+            Err(_) => ch.dropped_large += 1,
+        }
+    }
+}
+
+/// `kd_mpi_venc_send_frame`.
+pub(crate) fn send_frame(
+    g: &Global,
+    chn: u32,
+    frame: Option<&k_video_frame_info>,
+    milli_sec: i32,
+) -> KResult {
+    let c = chn_index(chn)?;
+    let mut guard = g.lock();
+    let ch = chn_mut(&mut guard, c)?;
+    if !ch.started {
+        return Err(err::venc(num::NOT_PERM));
+    }
+    let frame = frame.ok_or(err::venc(num::NULL_PTR))?;
+    if milli_sec < -1 {
+        return Err(err::venc(num::ILLEGAL_PARAM));
+    }
+    let vf = &frame.v_frame;
+    let deadline = state::deadline(milli_sec);
+    loop {
+        let sim = &mut *guard;
+        let ch = sim.venc[c].as_deref_mut().ok_or(err::venc(num::UNEXIST))?;
+        if !ch.started {
+            return Err(err::venc(num::NOT_PERM));
+        }
+        let input = check_input(&sim.arena, ch, vf)?;
+        if ch.bufs.is_empty() {
+            // ABI 2025 channel without an attached pool: it can never get a buffer.
+            return Err(policy::SEND_FRAME_FULL);
+        }
+        let (keep, acc) = ch.rate_keep();
+        if !keep {
+            ch.rate_acc = acc;
+            ch.dropped_rate += 1;
+            return Ok(());
+        }
+        if let Some(buf) = ch.free_buf() {
+            ch.rate_acc = acc;
+            return match encode_frame(&sim.arena, ch, input, buf) {
+                Ok(()) => Ok(()),
+                Err(EncodeError::TooLarge) => {
+                    ch.dropped_large += 1;
+                    Ok(())
+                }
+                Err(EncodeError::BadInput) => Err(err::venc(num::BADADDR)),
+            };
+        }
+        if milli_sec == 0 {
+            return Err(policy::SEND_FRAME_FULL);
+        }
+        let (g2, alive) = g.wait(guard, deadline);
+        guard = g2;
+        if !alive {
+            return Err(policy::SEND_FRAME_FULL);
+        }
+    }
+}
+
+/// Validates a user frame against the channel: format, size, strides, MMZ coverage.
+fn check_input(arena: &Arena, ch: &Chn, vf: &k_video_frame) -> KResult<Input> {
+    if vf.pixel_format != PIXEL_FORMAT_YUV_SEMIPLANAR_420 {
+        return Err(err::venc(num::NOT_SUPPORT));
+    }
+    let (w, h) = (ch.cfg.width, ch.cfg.height);
+    if vf.width != w || vf.height != h {
+        return Err(err::venc(num::ILLEGAL_PARAM));
+    }
+    let stride = |s: u32| if s == 0 { w } else { s };
+    let (ys, uvs) = (stride(vf.stride[0]), stride(vf.stride[1]));
+    if ys < w || uvs < w {
+        return Err(err::venc(num::ILLEGAL_PARAM));
+    }
+    let input = Input {
+        y_phys: vf.phys_addr[0],
+        y_stride: u64::from(ys),
+        uv_phys: vf.phys_addr[1],
+        uv_stride: u64::from(uvs),
+        pts: vf.pts,
+    };
+    if arena.block_of(input.y_phys, input.y_len(h)).is_none()
+        || arena.block_of(input.uv_phys, input.uv_len(h)).is_none()
+    {
+        return Err(err::venc(num::BADADDR));
+    }
+    Ok(input)
+}
+
+/// Hands out (part of) the head frame.
+fn deliver(ch: &mut Chn, stream: &mut k_venc_stream) {
+    let Some(f) = ch.queue.front_mut() else {
+        return;
+    };
+    let left = f.packs.len() - f.next;
+    let n = left.min(stream.pack_cnt as usize);
+    for (i, p) in f.packs[f.next..f.next + n].iter().enumerate() {
+        // SAFETY: the caller provides `pack` (checked non-NULL) with room for `pack_cnt`
+        // entries and i < n <= pack_cnt; write_unaligned tolerates any alignment.
+        unsafe { stream.pack.add(i).write_unaligned(*p) };
+    }
+    stream.pack_cnt = n as u32;
+    ch.held.push(Held {
+        buf: f.buf,
+        phys0: f.packs[f.next].phys_addr,
+        cnt: n as u32,
+    });
+    let done = f.next + n == f.packs.len();
+    f.next += n;
+    let buf = f.buf;
+    if let BufState::Busy {
+        delivered,
+        outstanding,
+        ..
+    } = &mut ch.bufs[buf].state
+    {
+        *outstanding += 1;
+        *delivered |= done;
+    }
+    if done {
+        ch.queue.pop_front();
+    }
+}
+
+/// `kd_mpi_venc_get_stream`.
+pub(crate) fn get_stream(
+    g: &Global,
+    chn: u32,
+    stream: Option<&mut k_venc_stream>,
+    milli_sec: i32,
+) -> KResult {
+    let c = chn_index(chn)?;
+    let mut guard = g.lock();
+    chn_mut(&mut guard, c)?;
+    let stream = stream.ok_or(err::venc(num::NULL_PTR))?;
+    if stream.pack.is_null() {
+        return Err(err::venc(num::NULL_PTR));
+    }
+    if stream.pack_cnt == 0 || milli_sec < -1 {
+        return Err(err::venc(num::ILLEGAL_PARAM));
+    }
+    let deadline = state::deadline(milli_sec);
+    loop {
+        pull_bound(&mut guard, c);
+        let ch = chn_mut(&mut guard, c)?;
+        if !ch.queue.is_empty() {
+            deliver(ch, stream);
+            return Ok(());
+        }
+        if milli_sec == 0 {
+            return Err(policy::GET_STREAM_TIMEOUT);
+        }
+        let (g2, alive) = g.wait(guard, deadline);
+        guard = g2;
+        if !alive {
+            return Err(policy::GET_STREAM_TIMEOUT);
+        }
+    }
+}
+
+/// `kd_mpi_venc_release_stream`.
+pub(crate) fn release_stream(sim: &mut Sim, chn: u32, stream: Option<&k_venc_stream>) -> KResult {
+    let ch = chn_mut(sim, chn_index(chn)?)?;
+    let stream = stream.ok_or(err::venc(num::NULL_PTR))?;
+    if stream.pack.is_null() {
+        return Err(err::venc(num::NULL_PTR));
+    }
+    if stream.pack_cnt == 0 {
+        return Err(err::venc(num::ILLEGAL_PARAM));
+    }
+    // SAFETY: `pack` is non-NULL and, by the API contract, points to the pack array that
+    // get_stream filled (at least one entry since pack_cnt > 0).
+    let phys0 = unsafe { stream.pack.read_unaligned() }.phys_addr;
+    let i = ch
+        .held
+        .iter()
+        .position(|h| h.phys0 == phys0 && h.cnt == stream.pack_cnt)
+        .ok_or(err::venc(num::ILLEGAL_PARAM))?;
+    let h = ch.held.remove(i);
+    let b = &mut ch.bufs[h.buf];
+    if let BufState::Busy {
+        delivered,
+        outstanding,
+        pts,
+    } = &mut b.state
+    {
+        *outstanding = outstanding.saturating_sub(1);
+        if *delivered && *outstanding == 0 {
+            ch.release_pts = *pts;
+            b.state = BufState::Free;
+        }
+    }
+    Ok(())
+}
+
+/// `kd_mpi_venc_query_status`.
+pub(crate) fn query_status(
+    sim: &mut Sim,
+    chn: u32,
+    status: Option<&mut k_venc_chn_status>,
+) -> KResult {
+    let c = chn_index(chn)?;
+    chn_mut(sim, c)?;
+    let status = status.ok_or(err::venc(num::NULL_PTR))?;
+    pull_bound(sim, c);
+    let ch = chn_mut(sim, c)?;
+    let cur = ch.queue.front().map_or(0, |f| f.packs.len() - f.next);
+    let st = k_venc_chn_status {
+        cur_packs: cur as u32,
+        release_pic_pts: ch.release_pts,
+        end_of_stream: K_FALSE,
+        stream_info: k_venc_stream_info {
+            pic_bytes_num: ch.last_bytes,
+            pic_cnt: u32::try_from(ch.encoded).unwrap_or(u32::MAX),
+            start_qp: policy::REPORTED_QP,
+            mean_qp: policy::REPORTED_QP,
+        },
+    };
+    *status = st;
+    Ok(())
+}
+
+/// (created, started, held deliveries, queued frames) over all channels.
+pub(crate) fn counts(sim: &Sim) -> (u32, u32, u32, u32) {
+    let chs = sim.venc.iter().flatten();
+    let mut r = (0, 0, 0, 0);
+    for ch in chs {
+        r.0 += 1;
+        r.1 += u32::from(ch.started);
+        r.2 += ch.held.len() as u32;
+        r.3 += ch.queue.len() as u32;
+    }
+    r
+}
+
+/// Counters of channel `chn`, if it exists.
+pub fn counters(chn: u32) -> Option<ChnCounters> {
+    let sim = state::lock();
+    let ch = sim.venc.get(chn as usize)?.as_deref()?;
+    Some(ChnCounters {
+        encoded: ch.encoded,
+        dropped_rate: ch.dropped_rate,
+        dropped_large: ch.dropped_large,
+        idr_enable: ch.idr_enable,
+    })
+}
+
+#[cfg(feature = "abi-2025")]
+fn pool_bufs(sim: &mut Sim, a: Attach) -> Vec<OutBuf> {
+    let Some(p) = sim.vb.pools.get(&a.pool) else {
+        return Vec::new();
+    };
+    let n = if a.buf_num == 0 {
+        p.blk_cnt
+    } else {
+        a.buf_num.min(p.blk_cnt)
+    };
+    (0..u64::from(n))
+        .map(|i| OutBuf {
+            phys: p.phys + i * p.blk_size,
+            size: p.blk_size,
+            owned: false,
+            state: BufState::Free,
+        })
+        .collect()
+}
+
+#[cfg(feature = "abi-2025")]
+fn detach_record(sim: &mut Sim, c: usize) {
+    if let Some(a) = sim.attach[c].take() {
+        if let Some(p) = sim.vb.pools.get_mut(&a.pool) {
+            p.users = p.users.saturating_sub(1);
+        }
+    }
+}
+
+/// `kd_mpi_venc_attach_vb_pool` (ABI 2025): the channel's output buffers are the first
+/// `buff_num` blocks (0 = all) of a pool made by `kd_mpi_vb_create_pool`. Allowed before
+/// create (the usual order) or on a created, stopped channel without buffers.
+#[cfg(feature = "abi-2025")]
+pub(crate) fn attach_vb_pool(sim: &mut Sim, chn: u32, pool_id: u32, buff_num: u32) -> KResult {
+    let c = chn_index(chn)?;
+    let pool = sim
+        .vb
+        .pools
+        .get(&pool_id)
+        .ok_or(err::venc(num::ILLEGAL_PARAM))?;
+    if buff_num > pool.blk_cnt {
+        return Err(err::venc(num::ILLEGAL_PARAM));
+    }
+    if sim.attach[c].is_some() {
+        return Err(err::venc(num::EXIST));
+    }
+    if let Some(ch) = sim.venc[c].as_deref() {
+        if ch.started || !ch.bufs.is_empty() {
+            return Err(err::venc(num::NOT_PERM));
+        }
+    }
+    let a = Attach {
+        pool: pool_id,
+        buf_num: buff_num,
+    };
+    let bufs = pool_bufs(sim, a);
+    if let Some(ch) = sim.venc[c].as_deref_mut() {
+        ch.bufs = bufs;
+    }
+    if let Some(p) = sim.vb.pools.get_mut(&pool_id) {
+        p.users += 1;
+    }
+    sim.attach[c] = Some(a);
+    Ok(())
+}
+
+/// `kd_mpi_venc_detach_vb_pool` (ABI 2025): 0 if nothing is attached; the channel must be
+/// stopped and none of the pool's blocks may hold an undelivered or unreleased frame.
+#[cfg(feature = "abi-2025")]
+pub(crate) fn detach_vb_pool(sim: &mut Sim, chn: u32) -> KResult {
+    let c = chn_index(chn)?;
+    if sim.attach[c].is_none() {
+        return Ok(());
+    }
+    if let Some(ch) = sim.venc[c].as_deref_mut() {
+        if ch.started {
+            return Err(err::venc(num::NOT_PERM));
+        }
+        if ch
+            .bufs
+            .iter()
+            .any(|b| !b.owned && b.state != BufState::Free)
+        {
+            return Err(err::venc(num::BUSY));
+        }
+        ch.bufs.retain(|b| b.owned);
+    }
+    detach_record(sim, c);
+    Ok(())
+}

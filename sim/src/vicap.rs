@@ -1,0 +1,490 @@
+//! VICAP sensor stand-in: devices 0..2, channels 0..2, NV12 frames rendered on demand.
+//!
+//! Each configured channel of a running device owns a ring of [`policy::VICAP_RING`] frame
+//! blocks in MMZ. NV12 layout as on the K230: stride = width, Y plane at the block start,
+//! UV plane at `ALIGN_UP(w * h, 4096)`, block size `ALIGN_UP(uv_off + w * h / 2, 4096)`.
+//!
+//! Frame content is a pure function of (width, height, frame index), see [`render_pattern`];
+//! frame `i` has pts `i * 1_000_000 / fps` microseconds. Time is virtual: nothing is paced,
+//! frames are produced when asked for (snapshot, or a bound VENC channel's get_stream).
+
+use crate::arena::{align_up, Arena, PAGE};
+use crate::err::{self, num, KResult};
+use crate::policy;
+use crate::Sim;
+use k230_venc::mpp::PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+
+/// Sensor devices.
+pub const DEVS: usize = 3;
+/// Channels per sensor device.
+pub const CHNS: usize = 3;
+/// Smallest / largest frame width and height.
+pub const MIN_SIZE: u32 = 64;
+/// Largest frame width and height.
+pub const MAX_SIZE: u32 = 4096;
+/// Frame-rate range.
+pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=120;
+
+/// `k230_sim_frame`: one sensor frame as VICAP hands it out.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct K230SimFrame {
+    /// Physical addresses of the Y and UV planes.
+    pub phys_addr: [u64; 2],
+    /// Host pointers of the same planes.
+    pub virt_addr: [u64; 2],
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Bytes per line of both planes.
+    pub stride: u32,
+    /// Always 31 (`PIXEL_FORMAT_YUV_SEMIPLANAR_420`).
+    pub pixel_format: u32,
+    /// Pool id of the channel's ring (`100 + dev * 3 + chn`).
+    pub pool_id: u32,
+    /// Sensor frame number since start.
+    pub frame_index: u32,
+    /// Presentation time stamp in microseconds.
+    pub pts: u64,
+}
+
+const _: () = {
+    assert!(std::mem::size_of::<K230SimFrame>() == 64);
+    assert!(std::mem::align_of::<K230SimFrame>() == 8);
+    assert!(std::mem::offset_of!(K230SimFrame, width) == 32);
+    assert!(std::mem::offset_of!(K230SimFrame, pts) == 56);
+};
+
+/// NV12 block layout of a `width` x `height` frame: (UV plane offset, block size).
+pub fn nv12_layout(width: u32, height: u32) -> (u64, u64) {
+    let luma = u64::from(width) * u64::from(height);
+    // Sizes are at most 4096 x 4096, so none of this can overflow.
+    let uv_off = align_up(luma, PAGE).unwrap_or(u64::MAX);
+    let block = align_up(uv_off.saturating_add(luma / 2), PAGE).unwrap_or(u64::MAX);
+    (uv_off, block)
+}
+
+/// Pts in microseconds of sensor frame `index` at `fps`.
+pub fn frame_pts(index: u64, fps: u32) -> u64 {
+    index.saturating_mul(1_000_000) / u64::from(fps.max(1))
+}
+
+/// Pool id reported for the ring of (`dev`, `chn`).
+pub fn ring_pool_id(dev: usize, chn: usize) -> u32 {
+    (100 + dev * CHNS + chn) as u32
+}
+
+/// 75 % colour bars (Y, U, V): white, yellow, cyan, green, magenta, red, blue, black.
+const BARS: [(u8, u8, u8); 8] = [
+    (180, 128, 128),
+    (162, 44, 142),
+    (131, 156, 44),
+    (112, 72, 58),
+    (84, 184, 198),
+    (65, 100, 212),
+    (35, 212, 114),
+    (16, 128, 128),
+];
+/// The moving square: bright luma with its own chroma.
+const SQUARE: (u8, u8, u8) = (235, 96, 200);
+
+/// Renders test-pattern frame `index` into the given NV12 planes.
+///
+/// The picture: 8 vertical colour bars (distinct chroma), a luma gradient band over the
+/// bottom eighth that scrolls 4 px per frame, and a bright square (own chroma) moving
+/// 4 px right and 2 px down per frame (wrapping). It depends only on (width, height, index).
+/// The UV plane has `height / 2` lines of `width / 2` interleaved U, V pairs.
+///
+/// Returns false (writing nothing) if a plane is too short or a size is 0.
+pub fn render_pattern(
+    width: u32,
+    height: u32,
+    index: u64,
+    y: &mut [u8],
+    y_stride: usize,
+    uv: &mut [u8],
+    uv_stride: usize,
+) -> bool {
+    let (w, h) = (width as usize, height as usize);
+    let uvw = w / 2 * 2;
+    let fits = |len: usize, rows: usize, stride: usize, row_len: usize| {
+        rows == 0
+            || (stride >= row_len
+                && (rows - 1)
+                    .checked_mul(stride)
+                    .and_then(|n| n.checked_add(row_len))
+                    .is_some_and(|n| n <= len))
+    };
+    if w == 0 || h == 0 || !fits(y.len(), h, y_stride, w) || !fits(uv.len(), h / 2, uv_stride, uvw)
+    {
+        return false;
+    }
+    // One line of bars in each plane.
+    let mut yrow = vec![0u8; w];
+    for (x, p) in yrow.iter_mut().enumerate() {
+        *p = BARS[x * 8 / w].0;
+    }
+    let mut uvrow = vec![0u8; uvw];
+    for (i, pair) in uvrow.chunks_exact_mut(2).enumerate() {
+        let bar = BARS[(2 * i) * 8 / w];
+        pair[0] = bar.1;
+        pair[1] = bar.2;
+    }
+    let band = h - h / 8;
+    for r in 0..band {
+        y[r * y_stride..r * y_stride + w].copy_from_slice(&yrow);
+    }
+    for r in 0..h / 2 {
+        let line = &mut uv[r * uv_stride..r * uv_stride + uvw];
+        if 2 * r >= band {
+            line.fill(128);
+        } else {
+            line.copy_from_slice(&uvrow);
+        }
+    }
+    // Gradient band.
+    if band < h {
+        let shift = (index % w as u64) as usize * 4 % w;
+        for (x, p) in yrow.iter_mut().enumerate() {
+            *p = (16 + ((x + shift) % w) * 219 / w) as u8;
+        }
+        for r in band..h {
+            y[r * y_stride..r * y_stride + w].copy_from_slice(&yrow);
+        }
+    }
+    // Moving square, even position and size so it lines up with the chroma grid.
+    let side = ((w.min(h) / 8).max(8) & !1).min(w & !1).min(band & !1);
+    if side >= 2 {
+        let span_x = (w - side) as u64 + 1;
+        let span_y = (band - side) as u64 + 1;
+        let sx = ((index.wrapping_mul(4) % span_x) as usize) & !1;
+        let sy = ((index.wrapping_mul(2) % span_y) as usize) & !1;
+        for r in sy..sy + side {
+            y[r * y_stride + sx..r * y_stride + sx + side].fill(SQUARE.0);
+        }
+        for r in sy / 2..(sy + side) / 2 {
+            for pair in uv[r * uv_stride + sx..r * uv_stride + sx + side].chunks_exact_mut(2) {
+                pair[0] = SQUARE.1;
+                pair[1] = SQUARE.2;
+            }
+        }
+    }
+    true
+}
+
+/// Frame `index` of a `width` x `height` sensor as tightly packed (Y, UV) planes
+/// (stride = width), for tests that recompute what the sensor produced.
+pub fn render_nv12(width: u32, height: u32, index: u64) -> (Vec<u8>, Vec<u8>) {
+    let (w, h) = (width as usize, height as usize);
+    let mut y = vec![0u8; w * h];
+    let mut uv = vec![0u8; w * (h / 2)];
+    render_pattern(width, height, index, &mut y, w, &mut uv, w);
+    (y, uv)
+}
+
+/// One sensor channel.
+#[derive(Default)]
+pub(crate) struct SensorChn {
+    size: Option<(u32, u32)>,
+    /// Physical addresses of the ring blocks (empty while stopped).
+    ring: Vec<u64>,
+    pos: usize,
+    snap_index: u64,
+}
+
+/// One sensor device.
+pub(crate) struct Dev {
+    chns: [SensorChn; CHNS],
+    fps: u32,
+    running: bool,
+}
+
+impl Default for Dev {
+    fn default() -> Self {
+        Dev {
+            chns: Default::default(),
+            fps: policy::VICAP_DEFAULT_FPS,
+            running: false,
+        }
+    }
+}
+
+/// A rendered frame inside a ring block.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RingFrame {
+    pub y_phys: u64,
+    pub uv_phys: u64,
+    pub width: u32,
+    pub height: u32,
+    pub pts: u64,
+    pub pool_id: u32,
+}
+
+impl Dev {
+    /// Size of channel `chn` if it is configured and its ring allocated.
+    pub(crate) fn live_size(&self, chn: usize) -> Option<(u32, u32)> {
+        let c = self.chns.get(chn)?;
+        if self.running && !c.ring.is_empty() {
+            c.size
+        } else {
+            None
+        }
+    }
+
+    fn free_rings(&mut self, arena: &mut Arena) {
+        for c in &mut self.chns {
+            for phys in c.ring.drain(..) {
+                arena.free(phys);
+            }
+            c.pos = 0;
+        }
+        self.running = false;
+    }
+}
+
+/// Renders sensor frame `index` of (`dev`, `chn`) into the next ring block.
+pub(crate) fn render_into_ring(
+    arena: &Arena,
+    devs: &mut [Dev; DEVS],
+    dev: usize,
+    chn: usize,
+    index: u64,
+) -> Option<RingFrame> {
+    let d = devs.get_mut(dev)?;
+    let fps = d.fps;
+    let running = d.running;
+    let c = d.chns.get_mut(chn)?;
+    let (w, h) = c.size?;
+    if !running || c.ring.is_empty() {
+        return None;
+    }
+    let block = c.ring[c.pos % c.ring.len()];
+    c.pos = (c.pos + 1) % c.ring.len();
+    let (uv_off, size) = nv12_layout(w, h);
+    let base = arena.host_ptr(block, size)?;
+    let len = usize::try_from(size).ok()?;
+    let uv_off_us = usize::try_from(uv_off).ok()?;
+    // SAFETY: `base..base + len` is one live arena allocation (host_ptr checked it), owned by
+    // this sensor ring; no other Rust reference to it exists while the global lock is held.
+    let mem = unsafe { std::slice::from_raw_parts_mut(base, len) };
+    let (yp, uvp) = mem.split_at_mut(uv_off_us);
+    let stride = w as usize;
+    if !render_pattern(w, h, index, yp, stride, uvp, stride) {
+        return None;
+    }
+    Some(RingFrame {
+        y_phys: block,
+        uv_phys: block + uv_off,
+        width: w,
+        height: h,
+        pts: frame_pts(index, fps),
+        pool_id: ring_pool_id(dev, chn),
+    })
+}
+
+fn dev_index(dev: i32) -> KResult<usize> {
+    usize::try_from(dev)
+        .ok()
+        .filter(|&d| d < DEVS)
+        .ok_or(err::vicap(num::INVALID_DEVID))
+}
+
+fn chn_index(chn: i32) -> KResult<usize> {
+    usize::try_from(chn)
+        .ok()
+        .filter(|&c| c < CHNS)
+        .ok_or(err::vicap(num::INVALID_CHNID))
+}
+
+/// `k230_sim_vicap_reset`: stop and forget the configuration.
+pub(crate) fn reset(sim: &mut Sim, dev: i32) -> KResult {
+    let d = dev_index(dev)?;
+    let Sim { arena, vicap, .. } = sim;
+    vicap[d].free_rings(arena);
+    vicap[d] = Dev::default();
+    Ok(())
+}
+
+/// `k230_sim_vicap_set_framesize`.
+pub(crate) fn set_framesize(sim: &mut Sim, dev: i32, chn: i32, width: u32, height: u32) -> KResult {
+    let d = dev_index(dev)?;
+    let c = chn_index(chn)?;
+    let range = MIN_SIZE..=MAX_SIZE;
+    if !range.contains(&width) || !range.contains(&height) {
+        return Err(err::vicap(num::ILLEGAL_PARAM));
+    }
+    if sim.vicap[d].running {
+        return Err(err::vicap(num::NOT_PERM));
+    }
+    sim.vicap[d].chns[c].size = Some((width, height));
+    Ok(())
+}
+
+/// `k230_sim_vicap_set_pixformat`: only NV12 (31).
+pub(crate) fn set_pixformat(sim: &mut Sim, dev: i32, chn: i32, pixel_format: u32) -> KResult {
+    let d = dev_index(dev)?;
+    chn_index(chn)?;
+    if pixel_format != PIXEL_FORMAT_YUV_SEMIPLANAR_420 {
+        return Err(err::vicap(num::NOT_SUPPORT));
+    }
+    if sim.vicap[d].running {
+        return Err(err::vicap(num::NOT_PERM));
+    }
+    Ok(())
+}
+
+/// `k230_sim_vicap_set_fps`.
+pub(crate) fn set_fps(sim: &mut Sim, dev: i32, fps: u32) -> KResult {
+    let d = dev_index(dev)?;
+    if !FPS_RANGE.contains(&fps) {
+        return Err(err::vicap(num::ILLEGAL_PARAM));
+    }
+    if sim.vicap[d].running {
+        return Err(err::vicap(num::NOT_PERM));
+    }
+    sim.vicap[d].fps = fps;
+    Ok(())
+}
+
+/// `k230_sim_vicap_start`: allocate the rings, restart frame numbering.
+pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
+    let d = dev_index(dev)?;
+    let Sim {
+        arena,
+        vicap,
+        binds,
+        ..
+    } = sim;
+    let dv = &mut vicap[d];
+    if dv.running {
+        return Ok(());
+    }
+    if dv.chns.iter().all(|c| c.size.is_none()) {
+        return Err(err::vicap(num::NOT_CONFIG));
+    }
+    for c in &mut dv.chns {
+        let Some((w, h)) = c.size else { continue };
+        let (_, block) = nv12_layout(w, h);
+        for _ in 0..policy::VICAP_RING {
+            match arena.alloc(block) {
+                Some(p) => c.ring.push(p),
+                None => {
+                    dv.free_rings(arena);
+                    return Err(err::vicap(num::NOMEM));
+                }
+            }
+        }
+        c.pos = 0;
+        c.snap_index = 0;
+    }
+    dv.running = true;
+    // Bound encoder channels see this run from frame 0.
+    for b in binds.iter_mut().flatten() {
+        if b.dev == d {
+            b.cursor = 0;
+        }
+    }
+    Ok(())
+}
+
+/// `k230_sim_vicap_stop`: free the rings (repeat is fine).
+pub(crate) fn stop(sim: &mut Sim, dev: i32) -> KResult {
+    let d = dev_index(dev)?;
+    let Sim { arena, vicap, .. } = sim;
+    vicap[d].free_rings(arena);
+    Ok(())
+}
+
+/// `k230_sim_vicap_snapshot`.
+pub(crate) fn snapshot(
+    sim: &mut Sim,
+    dev: i32,
+    chn: i32,
+    out: Option<&mut K230SimFrame>,
+) -> KResult {
+    let d = dev_index(dev)?;
+    let c = chn_index(chn)?;
+    let out = out.ok_or(err::vicap(num::NULL_PTR))?;
+    let Sim { arena, vicap, .. } = sim;
+    if !vicap[d].running {
+        return Err(err::vicap(num::NOTREADY));
+    }
+    if vicap[d].chns[c].ring.is_empty() {
+        return Err(err::vicap(num::NOT_CONFIG));
+    }
+    let index = vicap[d].chns[c].snap_index;
+    let f = render_into_ring(arena, vicap, d, c, index).ok_or(err::vicap(num::NOMEM))?;
+    vicap[d].chns[c].snap_index += 1;
+    let (_, block) = nv12_layout(f.width, f.height);
+    let host = arena.host_ptr(f.y_phys, block).map_or(0, |p| p as u64);
+    *out = K230SimFrame {
+        phys_addr: [f.y_phys, f.uv_phys],
+        virt_addr: [host, host + (f.uv_phys - f.y_phys)],
+        width: f.width,
+        height: f.height,
+        stride: f.width,
+        pixel_format: PIXEL_FORMAT_YUV_SEMIPLANAR_420,
+        pool_id: f.pool_id,
+        frame_index: index as u32,
+        pts: f.pts,
+    };
+    Ok(())
+}
+
+/// Number of running devices.
+pub(crate) fn running_count(devs: &[Dev; DEVS]) -> u32 {
+    devs.iter().filter(|d| d.running).count() as u32
+}
+
+/// Stops every device and forgets every configuration.
+pub(crate) fn reset_all(sim: &mut Sim) {
+    for d in 0..DEVS as i32 {
+        let _ = reset(sim, d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_k230() {
+        assert_eq!(nv12_layout(1920, 1080), (2076672, 3117056));
+        assert_eq!(nv12_layout(64, 64), (4096, 8192));
+        assert_eq!(frame_pts(3, 30), 100_000);
+    }
+
+    #[test]
+    fn pattern_is_deterministic_and_moves() {
+        let (y0, uv0) = render_nv12(320, 240, 0);
+        let (y0b, uv0b) = render_nv12(320, 240, 0);
+        let (y1, uv1) = render_nv12(320, 240, 1);
+        assert_eq!((&y0, &uv0), (&y0b, &uv0b));
+        assert_ne!(y0, y1);
+        assert_ne!(uv0, uv1);
+        // Real chroma differences between bars: U of bar 1 (yellow) != U of bar 0.
+        assert_ne!(uv0[320 / 8 + 2], uv0[0]);
+        // Stride honoured; odd sizes and short buffers do not panic.
+        let mut y = vec![0u8; 400 * 240];
+        let mut uv = vec![0u8; 400 * 120];
+        assert!(render_pattern(320, 240, 5, &mut y, 400, &mut uv, 400));
+        assert!(!render_pattern(320, 240, 5, &mut y, 300, &mut uv, 400));
+        assert!(!render_pattern(320, 241, 5, &mut y, 400, &mut uv, 400));
+        let (y, uv) = render_nv12(65, 67, 1000);
+        assert_eq!((y.len(), uv.len()), (65 * 67, 65 * 33));
+    }
+
+    #[test]
+    fn render_720p_is_fast() {
+        let (w, h) = (1280usize, 720usize);
+        let mut y = vec![0u8; w * h];
+        let mut uv = vec![0u8; w * h / 2];
+        let t = std::time::Instant::now();
+        for i in 0..20 {
+            render_pattern(1280, 720, i, &mut y, w, &mut uv, w);
+        }
+        // Generous bound (debug build, shared CI machine).
+        assert!(t.elapsed() < std::time::Duration::from_millis(20 * 50));
+    }
+}
