@@ -15,6 +15,7 @@
 #include "py/obj.h"
 #include "py/objlist.h"
 #include "py/runtime.h"
+#include "py/smallint.h"
 
 #include "k230_venc.h"
 
@@ -96,7 +97,7 @@ static int64_t venc_int_arg(mp_obj_t o, const char *name) {
 
 // A non-negative value as an int object; allocates only if it is not a small int.
 static mp_obj_t venc_uint_obj(uint64_t v) {
-    if (v <= (uint64_t)MP_SMALL_INT_MAX) {
+    if (v <= (uint64_t)(mp_uint_t)MP_SMALL_INT_POSITIVE_MASK) {
         return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
     }
     return mp_obj_new_int_from_ull(v);
