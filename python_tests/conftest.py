@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MPY = Path(os.environ.get("K230_VENC_MPY", ROOT / "build" / "unix_sim" / "micropython"))
+MPY = Path(os.environ.get("K230_VENC_MPY", ROOT / "build" / "unix_sim" / "micropython")).resolve()
 EXAMPLES = ROOT / "examples"
 
 

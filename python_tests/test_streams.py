@@ -1,0 +1,130 @@
+"""Stream delivery as the K230 does it: output-buffer limits from SetOutBufs,
+GetStream timeouts (-1 / 0 / >0 ms), pack layout of IDR and P frames, pts in
+microseconds, and frames flowing from a bound sensor without SendFrame."""
+
+from conftest import checked, run_mpy
+
+SETUP = r"""
+from media.vencoder import *
+from media.sensor import *
+from media.media import *
+import time, _k230sim
+
+BUF_EMPTY = 0xa009800e
+enc = Encoder()
+sensor = Sensor()
+sensor.reset()
+sensor.set_framesize(width=320, height=240)
+sensor.set_pixformat(Sensor.YUV420SP)
+"""
+
+
+def test_unreleased_streams_hold_output_buffers(mpy, tmp_path):
+    source = SETUP + r"""
+enc.SetOutBufs(0, 2, 320, 240)
+link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 0))
+MediaManager.init()
+enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
+enc.Start(0)
+sensor.run()
+a, b, c = StreamData(), StreamData(), StreamData()
+assert enc.GetStream(0, a) == 0 and enc.GetStream(0, b) == 0
+assert _k230sim.stats()["venc_streams_held"] == 2
+# Both output buffers are held: nothing more can be encoded.
+t0 = time.ticks_ms()
+assert enc.GetStream(0, c, 0) == BUF_EMPTY
+assert enc.GetStream(0, c, 120) == BUF_EMPTY
+waited = time.ticks_diff(time.ticks_ms(), t0)
+assert 110 <= waited < 2000, waited
+enc.ReleaseStream(0, a)
+assert enc.GetStream(0, c, 0) == 0
+print("frames", a.stream_type[0], b.stream_type[0], c.stream_type[0])
+enc.ReleaseStream(0, b)
+enc.ReleaseStream(0, c)
+sensor.stop()
+del link
+enc.Stop(0)
+enc.Destroy(0)
+MediaManager.deinit()
+print("HOLD OK")
+"""
+    out = checked(run_mpy(source, tmp_path))
+    assert "frames 3 1 1" in out and "HOLD OK" in out
+
+
+def test_pack_layout_pts_and_gop(mpy, tmp_path):
+    source = SETUP + r"""
+enc.SetOutBufs(1, 4, 320, 240)
+link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 1))
+MediaManager.init()
+enc.Create(1, ChnAttrStr(Encoder.PAYLOAD_TYPE_H265, Encoder.H265_PROFILE_MAIN, 320, 240, gopLen=10))
+enc.Start(1)
+sensor.run()
+sd = StreamData()
+rows = []
+for i in range(25):
+    assert enc.GetStream(1, sd) == 0
+    types = [sd.stream_type[k] for k in range(sd.pack_cnt)]
+    pts = [sd.pts[k] for k in range(sd.pack_cnt)]
+    assert len(set(pts)) == 1
+    head = uctypes.bytearray_at(sd.data[0], 6)
+    assert bytes(head[:4]) == b"\x00\x00\x00\x01", bytes(head)
+    rows.append((types, pts[0], (head[4] >> 1) & 0x3F))
+    enc.ReleaseStream(1, sd)
+for i, (types, pts, nal) in enumerate(rows):
+    if i % 10 == 0:
+        assert types == [Encoder.STREAM_TYPE_HEADER, Encoder.STREAM_TYPE_I], (i, types)
+        assert nal == 32, (i, nal)        # VPS first in the header pack
+    else:
+        assert types == [Encoder.STREAM_TYPE_P], (i, types)
+        assert nal == 1, (i, nal)         # TRAIL_R
+    assert pts == i * 1000000 // 30, (i, pts)
+sensor.stop()
+del link
+enc.Stop(1)
+enc.Destroy(1)
+MediaManager.deinit()
+print("LAYOUT OK")
+"""
+    assert "LAYOUT OK" in checked(run_mpy(source, tmp_path))
+
+
+def test_get_stream_without_a_source_times_out_and_blocking_waits_for_another_thread(mpy, tmp_path):
+    source = SETUP + r"""
+import _thread
+enc.SetOutBufs(2, 3, 320, 240)
+MediaManager.init()
+enc.Create(2, ChnAttrStr(Encoder.PAYLOAD_TYPE_JPEG, 0, 320, 240))
+enc.Start(2)
+sensor.run()
+sd = StreamData()
+assert enc.GetStream(2, sd, 0) == BUF_EMPTY
+img = sensor.snapshot(chn=CAM_CHN_ID_0)
+f = k_video_frame_info()
+f.v_frame.width = 320
+f.v_frame.height = 240
+f.v_frame.pixel_format = Sensor.YUV420SP
+f.v_frame.phys_addr[0] = img.phyaddr()
+f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
+f.v_frame.pts = 1234567
+
+def sender():
+    time.sleep_ms(150)
+    enc.SendFrame(2, f)
+
+_thread.start_new_thread(sender, ())
+t0 = time.ticks_ms()
+assert enc.GetStream(2, sd) == 0          # blocks (-1) until the other thread's frame is encoded
+waited = time.ticks_diff(time.ticks_ms(), t0)
+assert waited >= 100, waited
+assert sd.pack_cnt == 1 and sd.pts[0] == 1234567
+jpeg = bytes(uctypes.bytearray_at(sd.data[0], sd.data_size[0]))
+assert jpeg[:2] == b"\xff\xd8" and jpeg[-2:] == b"\xff\xd9"
+enc.ReleaseStream(2, sd)
+enc.Stop(2)
+enc.Destroy(2)
+sensor.stop()
+MediaManager.deinit()
+print("WAIT OK", waited)
+"""
+    assert "WAIT OK" in checked(run_mpy(source, tmp_path))
