@@ -1,0 +1,83 @@
+# k230-venc: build, run and test entry points.
+#
+#   make run    install what is missing, build the simulator MicroPython, run the manual's
+#               Example 1 on it and summarise the H.264 stream it wrote
+#   make test   install what is missing, cargo tests, riscv64 build of the core, simulator
+#               MicroPython, pytest suite
+#   make setup | micropython | clean | distclean
+#
+# Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), CARGO, PYTHON,
+# JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BUILD_DIR := $(ROOT)/build
+UNIX_BUILD := $(BUILD_DIR)/unix_sim
+MICROPYTHON := $(UNIX_BUILD)/micropython
+OUT_DIR := $(BUILD_DIR)/out
+
+CARGO ?= cargo
+PYTHON ?= python3
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+RUN_EXAMPLE ?= doc_example1
+RUST_K230_TARGET := riscv64gc-unknown-linux-gnu
+
+export CARGO
+
+# The unix port with the unix_sim variant, the media.vencoder glue and the simulator.
+# (PROG is a file name inside BUILD: the port links $(BUILD)/$(PROG).)
+MPY_UNIX_ARGS = \
+	VARIANT_DIR=$(ROOT)/boards/unix_sim \
+	BUILD=$(UNIX_BUILD) \
+	PROG=micropython \
+	USER_C_MODULES=$(ROOT) \
+	K230_VENC_SIM=1 \
+	MICROPY_PY_SSL=0 MICROPY_SSL_MBEDTLS=0 MICROPY_PY_BTREE=0 MICROPY_PY_FFI=0 \
+	CARGO="$(CARGO)"
+
+.PHONY: all setup micropython run test clean distclean
+
+all: micropython
+
+setup:
+	$(ROOT)/scripts/setup.sh
+
+# mpy-cross is built natively on its own first, so that nothing meant for the port (such as a
+# CROSS_COMPILE) reaches it.
+micropython:
+	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
+	echo "MicroPython tree: $$mpy_dir"; \
+	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
+	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS)
+	@echo "built $(MICROPYTHON)"
+
+run:
+	$(MAKE) --no-print-directory setup
+	$(MAKE) --no-print-directory micropython
+	mkdir -p $(OUT_DIR)
+	@echo "running examples/$(RUN_EXAMPLE).py in $(OUT_DIR) (output: $(RUN_EXAMPLE).log)"
+	cd $(OUT_DIR) && rm -f $(RUN_EXAMPLE).264 && \
+		$(MICROPYTHON) $(ROOT)/examples/$(RUN_EXAMPLE).py >$(RUN_EXAMPLE).log 2>&1 || \
+		{ cat $(RUN_EXAMPLE).log; echo "examples/$(RUN_EXAMPLE).py failed" >&2; exit 1; }
+	@head -n 4 $(OUT_DIR)/$(RUN_EXAMPLE).log; echo "..."; tail -n 2 $(OUT_DIR)/$(RUN_EXAMPLE).log
+	@if grep -q '^Traceback' $(OUT_DIR)/$(RUN_EXAMPLE).log; then \
+		echo "examples/$(RUN_EXAMPLE).py reported an exception:" >&2; \
+		grep -A 20 '^Traceback' $(OUT_DIR)/$(RUN_EXAMPLE).log >&2; exit 1; fi
+	$(PYTHON) $(ROOT)/scripts/stream_summary.py --fps 30 $(OUT_DIR)/$(RUN_EXAMPLE).264
+
+test:
+	$(MAKE) --no-print-directory setup
+	cd $(ROOT) && $(CARGO) test --workspace
+	cd $(ROOT) && $(CARGO) build --release -p k230-venc --target $(RUST_K230_TARGET)
+	$(MAKE) --no-print-directory micropython
+	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
+
+# Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
+clean:
+	rm -rf $(UNIX_BUILD) $(OUT_DIR)
+	cd $(ROOT) && $(CARGO) clean
+
+distclean: clean
+	rm -rf $(BUILD_DIR)

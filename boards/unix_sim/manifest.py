@@ -1,0 +1,9 @@
+# Frozen into the unix_sim build. Relative paths are relative to this file.
+
+# The "media" package as CanMV scripts import it: media.vencoder forwards to the native module,
+# media.media and media.sensor stand in for CanMV's MediaManager and Sensor on the simulator.
+package("media", base_path="python")
+
+# asyncio from the MicroPython tree, as in the standard unix variant. (The standard variant's
+# micropython-lib packages are not in the Debian +ds source tarball and are left out.)
+include("$(MPY_DIR)/extmod/asyncio")

@@ -1,0 +1,294 @@
+// _k230sim: MicroPython bindings of the k230-venc host simulator controls (sim/include/k230_sim.h)
+// for the unix_sim board: the VICAP sensor stand-in used by the frozen media.sensor, fault
+// injection, leak-check statistics and the codec backend. Also adds os.exitpoint() and the
+// os.EXITPOINT_* constants that the CanMV firmware has and the unix port lacks.
+//
+// Only MicroPython APIs that exist in 1.21 (the CanMV base) are used.
+//
+// SPDX-License-Identifier: MIT OR Apache-2.0
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "py/runtime.h"
+#include "py/obj.h"
+
+#include "k230_sim.h"
+
+// ---- errors --------------------------------------------------------------------------------
+
+// Raise OSError(code, "<func>: 0x%08x") for a non-zero K230 error code; the code is given as
+// the unsigned 32-bit value, as K230 documentation prints it.
+static void k230sim_check(int32_t code, const char *func) {
+    if (code == 0) {
+        return;
+    }
+    char msg[96];
+    snprintf(msg, sizeof(msg), "%s: 0x%08x", func, (unsigned int)(uint32_t)code);
+    mp_obj_t args[2] = {
+        mp_obj_new_int_from_uint((mp_uint_t)(uint32_t)code),
+        mp_obj_new_str(msg, strlen(msg)),
+    };
+    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+}
+
+// Python int -> int32 device/channel number (range checked, so -1 stays -1 and 2**40 fails).
+static int32_t k230sim_get_i32(mp_obj_t obj, const char *what) {
+    mp_int_t v = mp_obj_get_int(obj);
+    if (v < INT32_MIN || v > INT32_MAX) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s out of range"), what);
+    }
+    return (int32_t)v;
+}
+
+// Python int -> uint32 (sizes, formats, fps): negative values are rejected.
+static uint32_t k230sim_get_u32(mp_obj_t obj, const char *what) {
+    mp_int_t v = mp_obj_get_int(obj);
+    if (v < 0 || (uint64_t)v > UINT32_MAX) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s out of range"), what);
+    }
+    return (uint32_t)v;
+}
+
+// ---- VICAP sensor stand-in -----------------------------------------------------------------
+
+static mp_obj_t k230sim_vicap_reset(mp_obj_t dev_in) {
+    k230sim_check(k230_sim_vicap_reset(k230sim_get_i32(dev_in, "dev")), "k230_sim_vicap_reset");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(k230sim_vicap_reset_obj, k230sim_vicap_reset);
+
+static mp_obj_t k230sim_vicap_set_framesize(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    int32_t rc = k230_sim_vicap_set_framesize(k230sim_get_i32(args[0], "dev"),
+        k230sim_get_i32(args[1], "chn"), k230sim_get_u32(args[2], "width"),
+        k230sim_get_u32(args[3], "height"));
+    k230sim_check(rc, "k230_sim_vicap_set_framesize");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(k230sim_vicap_set_framesize_obj, 4, 4, k230sim_vicap_set_framesize);
+
+static mp_obj_t k230sim_vicap_set_pixformat(mp_obj_t dev_in, mp_obj_t chn_in, mp_obj_t fmt_in) {
+    int32_t rc = k230_sim_vicap_set_pixformat(k230sim_get_i32(dev_in, "dev"),
+        k230sim_get_i32(chn_in, "chn"), k230sim_get_u32(fmt_in, "pixel_format"));
+    k230sim_check(rc, "k230_sim_vicap_set_pixformat");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(k230sim_vicap_set_pixformat_obj, k230sim_vicap_set_pixformat);
+
+static mp_obj_t k230sim_vicap_set_fps(mp_obj_t dev_in, mp_obj_t fps_in) {
+    int32_t rc = k230_sim_vicap_set_fps(k230sim_get_i32(dev_in, "dev"), k230sim_get_u32(fps_in, "fps"));
+    k230sim_check(rc, "k230_sim_vicap_set_fps");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_set_fps_obj, k230sim_vicap_set_fps);
+
+static mp_obj_t k230sim_vicap_start(mp_obj_t dev_in) {
+    k230sim_check(k230_sim_vicap_start(k230sim_get_i32(dev_in, "dev")), "k230_sim_vicap_start");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(k230sim_vicap_start_obj, k230sim_vicap_start);
+
+static mp_obj_t k230sim_vicap_stop(mp_obj_t dev_in) {
+    k230sim_check(k230_sim_vicap_stop(k230sim_get_i32(dev_in, "dev")), "k230_sim_vicap_stop");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(k230sim_vicap_stop_obj, k230sim_vicap_stop);
+
+// vicap_snapshot(dev, chn) -> (phys_y, phys_uv, virt_y, virt_uv, width, height, stride,
+//                              pixel_format, pool_id, frame_index, pts)
+static mp_obj_t k230sim_vicap_snapshot(mp_obj_t dev_in, mp_obj_t chn_in) {
+    k230_sim_frame frame;
+    memset(&frame, 0, sizeof(frame));
+    int32_t rc = k230_sim_vicap_snapshot(k230sim_get_i32(dev_in, "dev"), k230sim_get_i32(chn_in, "chn"), &frame);
+    k230sim_check(rc, "k230_sim_vicap_snapshot");
+    mp_obj_t items[11] = {
+        mp_obj_new_int_from_ull(frame.phys_addr[0]),
+        mp_obj_new_int_from_ull(frame.phys_addr[1]),
+        mp_obj_new_int_from_ull(frame.virt_addr[0]),
+        mp_obj_new_int_from_ull(frame.virt_addr[1]),
+        mp_obj_new_int_from_uint(frame.width),
+        mp_obj_new_int_from_uint(frame.height),
+        mp_obj_new_int_from_uint(frame.stride),
+        mp_obj_new_int_from_uint(frame.pixel_format),
+        mp_obj_new_int_from_uint(frame.pool_id),
+        mp_obj_new_int_from_uint(frame.frame_index),
+        mp_obj_new_int_from_ull(frame.pts),
+    };
+    return mp_obj_new_tuple(MP_ARRAY_SIZE(items), items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_snapshot_obj, k230sim_vicap_snapshot);
+
+// ---- fault injection -----------------------------------------------------------------------
+
+// fault(func_name, code, skip=0, count=1): code may be given signed (as the C int) or unsigned
+// (0xa009800e, as printed in the K230 docs).
+static mp_obj_t k230sim_fault(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_func, ARG_code, ARG_skip, ARG_count };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_func, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+        { MP_QSTR_code, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+        { MP_QSTR_skip, MP_ARG_INT, {.u_int = 0} },
+        { MP_QSTR_count, MP_ARG_INT, {.u_int = 1} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+
+    const char *func = mp_obj_str_get_str(args[ARG_func].u_obj);
+    if (!mp_obj_is_int(args[ARG_code].u_obj)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("code must be an int"));
+    }
+    mp_int_t code = mp_obj_get_int_truncated(args[ARG_code].u_obj);
+    if (code < INT32_MIN || code > (mp_int_t)UINT32_MAX) {
+        mp_raise_ValueError(MP_ERROR_TEXT("code out of 32-bit range"));
+    }
+    if (args[ARG_skip].u_int < 0 || (uint64_t)args[ARG_skip].u_int > UINT32_MAX) {
+        mp_raise_ValueError(MP_ERROR_TEXT("skip out of range"));
+    }
+    if (args[ARG_count].u_int < 0 || (uint64_t)args[ARG_count].u_int > UINT32_MAX) {
+        mp_raise_ValueError(MP_ERROR_TEXT("count out of range"));
+    }
+    int32_t rc = k230_sim_fault_inject(func, (int32_t)(uint32_t)code,
+        (uint32_t)args[ARG_skip].u_int, (uint32_t)args[ARG_count].u_int);
+    if (rc != 0) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown function: %s"), func);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(k230sim_fault_obj, 2, k230sim_fault);
+
+static mp_obj_t k230sim_fault_clear(void) {
+    k230_sim_fault_clear();
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_fault_clear_obj, k230sim_fault_clear);
+
+// ---- statistics ----------------------------------------------------------------------------
+
+static void k230sim_dict_set(mp_obj_t dict, qstr key, mp_obj_t value) {
+    mp_obj_dict_store(dict, MP_OBJ_NEW_QSTR(key), value);
+}
+
+static mp_obj_t k230sim_stats(void) {
+    k230_sim_stats st;
+    memset(&st, 0, sizeof(st));
+    k230_sim_get_stats(&st);
+    mp_obj_t d = mp_obj_new_dict(10);
+    k230sim_dict_set(d, MP_QSTR_venc_channels_created, mp_obj_new_int_from_uint(st.venc_channels_created));
+    k230sim_dict_set(d, MP_QSTR_venc_channels_started, mp_obj_new_int_from_uint(st.venc_channels_started));
+    k230sim_dict_set(d, MP_QSTR_venc_streams_held, mp_obj_new_int_from_uint(st.venc_streams_held));
+    k230sim_dict_set(d, MP_QSTR_venc_frames_queued, mp_obj_new_int_from_uint(st.venc_frames_queued));
+    k230sim_dict_set(d, MP_QSTR_mmz_blocks, mp_obj_new_int_from_uint(st.mmz_blocks));
+    k230sim_dict_set(d, MP_QSTR_mmz_bytes, mp_obj_new_int_from_ull(st.mmz_bytes));
+    k230sim_dict_set(d, MP_QSTR_mappings, mp_obj_new_int_from_uint(st.mappings));
+    k230sim_dict_set(d, MP_QSTR_binds, mp_obj_new_int_from_uint(st.binds));
+    k230sim_dict_set(d, MP_QSTR_vb_inited, mp_obj_new_int_from_uint(st.vb_inited));
+    k230sim_dict_set(d, MP_QSTR_vicap_running, mp_obj_new_int_from_uint(st.vicap_running));
+    return d;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
+
+// ---- codec backend -------------------------------------------------------------------------
+
+// backend() -> current name; backend(name) selects one (ValueError if unknown) and returns it.
+static mp_obj_t k230sim_backend(size_t n_args, const mp_obj_t *args) {
+    if (n_args == 1 && args[0] != mp_const_none) {
+        const char *name = mp_obj_str_get_str(args[0]);
+        if (k230_sim_set_backend(name) != 0) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown backend: %s"), name);
+        }
+    }
+    const char *cur = k230_sim_backend();
+    if (cur == NULL) {
+        return mp_const_none;
+    }
+    return mp_obj_new_str(cur, strlen(cur));
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(k230sim_backend_obj, 0, 1, k230sim_backend);
+
+// ---- module --------------------------------------------------------------------------------
+
+static const mp_rom_map_elem_t k230sim_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__k230sim) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_reset), MP_ROM_PTR(&k230sim_vicap_reset_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_set_framesize), MP_ROM_PTR(&k230sim_vicap_set_framesize_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_set_pixformat), MP_ROM_PTR(&k230sim_vicap_set_pixformat_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_set_fps), MP_ROM_PTR(&k230sim_vicap_set_fps_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_start), MP_ROM_PTR(&k230sim_vicap_start_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_stop), MP_ROM_PTR(&k230sim_vicap_stop_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_snapshot), MP_ROM_PTR(&k230sim_vicap_snapshot_obj) },
+    { MP_ROM_QSTR(MP_QSTR_fault), MP_ROM_PTR(&k230sim_fault_obj) },
+    { MP_ROM_QSTR(MP_QSTR_fault_clear), MP_ROM_PTR(&k230sim_fault_clear_obj) },
+    { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&k230sim_stats_obj) },
+    { MP_ROM_QSTR(MP_QSTR_backend), MP_ROM_PTR(&k230sim_backend_obj) },
+};
+static MP_DEFINE_CONST_DICT(k230sim_module_globals, k230sim_module_globals_table);
+
+const mp_obj_module_t k230sim_user_cmodule = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&k230sim_module_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR__k230sim, k230sim_user_cmodule);
+
+// ---- os.exitpoint --------------------------------------------------------------------------
+
+// CanMV values of the exit-point modes.
+#define K230SIM_EXITPOINT_DISABLE (0)
+#define K230SIM_EXITPOINT_ENABLE (1)
+#define K230SIM_EXITPOINT_ENABLE_SLEEP (2)
+#define K230SIM_EXITPOINT_ANY (-1)
+
+// The mode last set with os.exitpoint(flag). Informational on the PC: Ctrl-C is always
+// delivered at an exit point (and anywhere else, as the unix port does).
+static int k230sim_exitpoint_mode = K230SIM_EXITPOINT_DISABLE;
+
+// os.exitpoint(flag=None): with a flag, set the mode; in every case run pending callbacks and
+// deliver a pending KeyboardInterrupt (Ctrl-C) as an exception. Returns None.
+static mp_obj_t k230sim_os_exitpoint(size_t n_args, const mp_obj_t *args) {
+    if (n_args == 1 && args[0] != mp_const_none) {
+        mp_int_t mode = mp_obj_get_int(args[0]);
+        if (mode != K230SIM_EXITPOINT_DISABLE && mode != K230SIM_EXITPOINT_ENABLE
+            && mode != K230SIM_EXITPOINT_ENABLE_SLEEP && mode != K230SIM_EXITPOINT_ANY) {
+            mp_raise_ValueError(MP_ERROR_TEXT("exitpoint flag must be EXITPOINT_DISABLE, _ENABLE, _ENABLE_SLEEP or _ANY"));
+        }
+        k230sim_exitpoint_mode = (int)mode;
+    }
+    mp_handle_pending(true);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(k230sim_os_exitpoint_obj, 0, 1, k230sim_os_exitpoint);
+
+// Defined by extmod/modos.c; not declared in a public header.
+extern const mp_obj_module_t mp_module_os;
+
+// Called for attribute lookups that the os module's own table does not satisfy. Not static:
+// the delegation table in py/objmodule.c refers to it by name.
+void k230sim_os_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    (void)self_in;
+    if (dest[0] != MP_OBJ_NULL) {
+        return; // store/delete: not supported, leave dest untouched (lookup fails)
+    }
+    switch (attr) {
+        case MP_QSTR_exitpoint:
+            dest[0] = MP_OBJ_FROM_PTR(&k230sim_os_exitpoint_obj);
+            break;
+        case MP_QSTR_EXITPOINT_DISABLE:
+            dest[0] = MP_OBJ_NEW_SMALL_INT(K230SIM_EXITPOINT_DISABLE);
+            break;
+        case MP_QSTR_EXITPOINT_ENABLE:
+            dest[0] = MP_OBJ_NEW_SMALL_INT(K230SIM_EXITPOINT_ENABLE);
+            break;
+        case MP_QSTR_EXITPOINT_ENABLE_SLEEP:
+            dest[0] = MP_OBJ_NEW_SMALL_INT(K230SIM_EXITPOINT_ENABLE_SLEEP);
+            break;
+        case MP_QSTR_EXITPOINT_ANY:
+            dest[0] = MP_OBJ_NEW_SMALL_INT(K230SIM_EXITPOINT_ANY);
+            break;
+        default:
+            break;
+    }
+}
+
+MP_REGISTER_MODULE_DELEGATION(mp_module_os, k230sim_os_attr);

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Install what building and testing k230-venc needs on a Debian 12 machine that already has
+# rustup/cargo, gcc and python3 with pip. Idempotent and non-interactive: it only installs
+# what is missing, prints what it installs, and returns quickly when nothing is missing.
+#
+#   apt:    libclang-dev (bindgen in build.rs), the riscv64 cross gcc + libc (K230 big core),
+#           qemu-user (runs riscv64 binaries on the PC)
+#   rustup: riscv64gc-unknown-linux-gnu, riscv64gc-unknown-none-elf
+#   pip:    pytest
+#   apt, only when sim/Cargo.toml uses FFmpeg (the libav codec backend): libavcodec-dev,
+#           libavformat-dev, libavutil-dev, pkg-config
+#
+# Environment: CARGO is not used here; RUSTUP (default rustup), PYTHON (default python3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+APT_PACKAGES=(libclang-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user)
+# The simulator's libav codec backend (x264/x265/mjpeg through FFmpeg), when the sim crate
+# uses it: the FFmpeg development files and pkg-config.
+if grep -qs 'ffmpeg' "$ROOT/sim/Cargo.toml"; then
+    APT_PACKAGES+=(libavcodec-dev libavformat-dev libavutil-dev pkg-config)
+fi
+RUST_TARGETS=(riscv64gc-unknown-linux-gnu riscv64gc-unknown-none-elf)
+RUSTUP=${RUSTUP:-rustup}
+PYTHON=${PYTHON:-python3}
+
+log() { echo "setup: $*"; }
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+# Run a command as root: directly when we are root, through sudo (non-interactive) otherwise.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -n "$@"
+    else
+        die "need root (or sudo) to run: $*"
+    fi
+}
+
+# --- apt packages -----------------------------------------------------------------------
+installed_something=0
+missing_apt=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    if [ "$status" != "installed" ]; then
+        missing_apt+=("$pkg")
+    fi
+done
+if [ ${#missing_apt[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install by hand: ${missing_apt[*]}"
+    log "installing apt packages: ${missing_apt[*]}"
+    installed_something=1
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -q </dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing_apt[@]}" </dev/null
+fi
+
+# --- rustup targets ---------------------------------------------------------------------
+command -v "$RUSTUP" >/dev/null 2>&1 || die "rustup not found (install Rust with rustup first)"
+installed_targets=$("$RUSTUP" target list --installed)
+for target in "${RUST_TARGETS[@]}"; do
+    if ! grep -qx "$target" <<<"$installed_targets"; then
+        log "adding rust target: $target"
+        installed_something=1
+        "$RUSTUP" target add "$target" </dev/null
+    fi
+done
+
+# --- python packages --------------------------------------------------------------------
+command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found"
+if ! "$PYTHON" -c 'import pytest' >/dev/null 2>&1; then
+    log "installing python package: pytest"
+    installed_something=1
+    # Debian's system python refuses pip installs outside a venv (PEP 668); a user-level
+    # python (pyenv, venv) does not. Fall back to --break-system-packages only if needed.
+    if ! "$PYTHON" -m pip install -q pytest </dev/null; then
+        "$PYTHON" -m pip install -q --break-system-packages pytest </dev/null
+    fi
+fi
+
+if [ "$installed_something" -eq 0 ]; then
+    log "all dependencies present"
+fi
