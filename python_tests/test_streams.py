@@ -128,3 +128,52 @@ MediaManager.deinit()
 print("WAIT OK", waited)
 """
     assert "WAIT OK" in checked(run_mpy(source, tmp_path))
+
+
+def test_send_frame_accepts_a_canmv_style_uctypes_struct(mpy, tmp_path):
+    # CanMV builds k_video_frame_info in Python with uctypes over a 224-byte buffer;
+    # SendFrame takes any such struct of the MPP layout.
+    source = SETUP + r"""
+desc = {
+    "v_frame": (0, {
+        "width": 0 | uctypes.UINT32,
+        "height": 4 | uctypes.UINT32,
+        "pixel_format": 12 | uctypes.UINT32,
+        "stride": (44 | uctypes.ARRAY, 3 | uctypes.UINT32),
+        "phys_addr": (104 | uctypes.ARRAY, 3 | uctypes.UINT64),
+        "pts": 168 | uctypes.UINT64,
+    }),
+    "pool_id": 216 | uctypes.UINT32,
+    "mod_id": 220 | uctypes.UINT32,
+}
+buf = bytearray(224)
+frame = uctypes.struct(uctypes.addressof(buf), desc, uctypes.LITTLE_ENDIAN)
+enc.SetOutBufs(0, 2, 320, 240)
+MediaManager.init()
+enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_BASELINE, 320, 240))
+enc.Start(0)
+sensor.run()
+img = sensor.snapshot(chn=CAM_CHN_ID_0)
+frame.v_frame.width = 320
+frame.v_frame.height = 240
+frame.v_frame.pixel_format = Sensor.YUV420SP
+frame.v_frame.stride[0] = 320
+frame.v_frame.stride[1] = 320
+frame.v_frame.phys_addr[0] = img.phyaddr()
+frame.v_frame.phys_addr[1] = img.phyaddr(1)
+frame.v_frame.pts = 777
+frame.pool_id = img.poolid()
+assert enc.SendFrame(0, frame) == 0
+sd = StreamData()
+assert enc.GetStream(0, sd, 1000) == 0
+assert sd.pack_cnt == 2 and sd.pts[1] == 777
+sps = bytes(uctypes.bytearray_at(sd.data[0], 8))
+assert sps[4] & 0x1F == 7 and sps[5] == 66, sps     # SPS, profile_idc 66 = Baseline
+enc.ReleaseStream(0, sd)
+enc.Stop(0)
+enc.Destroy(0)
+sensor.stop()
+MediaManager.deinit()
+print("STRUCT OK")
+"""
+    assert "STRUCT OK" in checked(run_mpy(source, tmp_path))

@@ -34,14 +34,19 @@ CAM_CHN_ID_1 = 1
 CAM_CHN_ID_2 = 2
 CAM_CHN_ID_MAX = 3
 
-# Video encoder / decoder devices and channels.
-VENC_DEV_ID = 0
-VENC_CHN_ID_0 = 0
-VENC_CHN_ID_1 = 1
-VENC_CHN_ID_2 = 2
-VENC_CHN_ID_3 = 3
-VENC_CHN_ID_MAX = 4
-VENC_PACK_CNT_MAX = 12
+# Video encoder constants and ALIGN_UP come from the native module, so that the star
+# imports of media.vencoder and media.media agree; decoder numbers as CanMV defines them.
+from umedia.vencoder import (
+    ALIGN_UP,
+    VENC_CHN_ID_0,
+    VENC_CHN_ID_1,
+    VENC_CHN_ID_2,
+    VENC_CHN_ID_3,
+    VENC_CHN_ID_MAX,
+    VENC_DEV_ID,
+    VENC_PACK_CNT_MAX,
+)
+
 VDEC_DEV_ID = 0
 VDEC_CHN_ID_0 = 0
 VDEC_CHN_ID_1 = 1
@@ -51,11 +56,6 @@ VDEC_CHN_ID_MAX = 4
 
 VB_INVALID_POOLID = 0xFFFFFFFF
 VB_INVALID_HANDLE = 0xFFFFFFFF
-
-
-def ALIGN_UP(x, a):
-    """Round x up to a multiple of a (a must be a power of two, as in the K230 SDK macro)."""
-    return (x + a - 1) & ~(a - 1)
 
 
 class MediaManager:
