@@ -210,7 +210,7 @@ fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
         gop,
         src_fps: src,
         dst_fps: dst,
-        bit_rate_kbps: bit_rate,
+        bit_rate,
         q_factor,
     })
 }

@@ -9,39 +9,10 @@ pub mod synthetic;
 
 use std::ffi::CStr;
 
-/// Which bitstream a channel produces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Codec {
-    /// H.264 / AVC.
-    H264,
-    /// H.265 / HEVC.
-    H265,
-    /// Baseline JPEG.
-    Jpeg,
-}
-
-/// Validated channel configuration handed to [`Backend::open`].
-#[derive(Clone, Copy, Debug)]
-pub struct EncConfig {
-    /// Bitstream kind.
-    pub codec: Codec,
-    /// `k_venc_profile` value (0 for JPEG).
-    pub profile: u32,
-    /// Picture width in pixels.
-    pub width: u32,
-    /// Picture height in pixels.
-    pub height: u32,
-    /// GOP length in output frames (1 for JPEG).
-    pub gop: u32,
-    /// Input frame rate.
-    pub src_fps: u32,
-    /// Output frame rate (`<= src_fps`).
-    pub dst_fps: u32,
-    /// Target bitrate in kbit/s (H.264 / H.265).
-    pub bit_rate_kbps: u32,
-    /// JPEG quality 1..99 (0 for H.264 / H.265).
-    pub q_factor: u32,
-}
+/// The codec and the validated channel configuration are the core's own types: the
+/// simulator checks the MPP attributes itself (`venc::validate`) and fills the same struct
+/// (`gop` is 1 for JPEG, `q_factor` 0 for H.264 / H.265; `bit_rate` in kbit/s).
+pub use k230_venc::attr::{Codec, EncConfig};
 
 /// One NV12 input picture (visible area `width` x `height`).
 pub struct Picture<'a> {

@@ -132,7 +132,7 @@ const START: [u8; 4] = [0, 0, 0, 1];
 impl SyntheticEncoder {
     fn frame_targets(&self) -> (u64, u64) {
         let c = &self.cfg;
-        let avg = (u64::from(c.bit_rate_kbps) * 1000 / 8 / u64::from(c.dst_fps.max(1))).max(1);
+        let avg = (u64::from(c.bit_rate) * 1000 / 8 / u64::from(c.dst_fps.max(1))).max(1);
         let gop = u64::from(c.gop.max(1));
         if gop == 1 {
             return (avg, avg);
@@ -290,7 +290,7 @@ mod tests {
             gop: 10,
             src_fps: 30,
             dst_fps: 30,
-            bit_rate_kbps: 240,
+            bit_rate: 240,
             q_factor: 50,
         }
     }
