@@ -69,7 +69,10 @@ run:
 
 test:
 	$(MAKE) --no-print-directory setup
+	cd $(ROOT) && $(CARGO) fmt --all --check
+	cd $(ROOT) && $(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(ROOT) && $(CARGO) test --workspace
+	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --features abi-2025
 	cd $(ROOT) && $(CARGO) build --release -p k230-venc --target $(RUST_K230_TARGET)
 	$(MAKE) --no-print-directory micropython
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests

@@ -5,7 +5,7 @@
 #
 #   apt:    libclang-dev (bindgen in build.rs), the riscv64 cross gcc + libc (K230 big core),
 #           qemu-user (runs riscv64 binaries on the PC)
-#   rustup: riscv64gc-unknown-linux-gnu, riscv64gc-unknown-none-elf
+#   rustup: riscv64gc-unknown-linux-gnu, riscv64gc-unknown-none-elf; components clippy, rustfmt
 #   pip:    pytest
 #   apt, only when sim/Cargo.toml uses FFmpeg (the libav codec backend): libavcodec-dev,
 #           libavformat-dev, libavutil-dev, pkg-config
@@ -66,6 +66,15 @@ for target in "${RUST_TARGETS[@]}"; do
         log "adding rust target: $target"
         installed_something=1
         "$RUSTUP" target add "$target" </dev/null
+    fi
+done
+
+installed_components=$("$RUSTUP" component list --installed)
+for component in clippy rustfmt; do
+    if ! grep -q "^$component" <<<"$installed_components"; then
+        log "adding rust component: $component"
+        installed_something=1
+        "$RUSTUP" component add "$component" </dev/null
     fi
 done
 

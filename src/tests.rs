@@ -118,12 +118,12 @@ impl Mpp for Fake {
             self.frames[c].pop_front();
             self.delivered[c] = 0;
         }
-        self.outstanding.insert((chn, packs[0].phys_addr as u64), n);
+        self.outstanding.insert((chn, packs[0].phys_addr), n);
         Ok(n)
     }
     fn venc_release_stream(&mut self, chn: u32, packs: &mut [k_venc_pack]) -> MppResult {
         self.check("release")?;
-        match self.outstanding.remove(&(chn, packs[0].phys_addr as u64)) {
+        match self.outstanding.remove(&(chn, packs[0].phys_addr)) {
             Some(n) if n == packs.len() => Ok(()),
             _ => Err(Code(k_err(9, 3))),
         }
@@ -165,7 +165,7 @@ impl Mpp for Fake {
             .comm_pool
             .iter()
             .filter(|p| p.blk_cnt > 0)
-            .map(|p| (p.blk_size as u64, p.blk_cnt))
+            .map(|p| (p.blk_size, p.blk_cnt))
             .collect();
         Ok(())
     }
