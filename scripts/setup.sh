@@ -80,13 +80,14 @@ done
 
 # --- python packages --------------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found"
-if ! "$PYTHON" -c 'import pytest' >/dev/null 2>&1; then
-    log "installing python package: pytest"
+# pytest runs the suite; PyAV (which bundles FFmpeg's decoders) and numpy check the streams.
+if ! "$PYTHON" -c 'import pytest, av, numpy' >/dev/null 2>&1; then
+    log "installing python packages: python_tests/requirements.txt"
     installed_something=1
     # Debian's system python refuses pip installs outside a venv (PEP 668); a user-level
     # python (pyenv, venv) does not. Fall back to --break-system-packages only if needed.
-    if ! "$PYTHON" -m pip install -q pytest </dev/null; then
-        "$PYTHON" -m pip install -q --break-system-packages pytest </dev/null
+    if ! "$PYTHON" -m pip install -q -r "$ROOT/python_tests/requirements.txt" </dev/null; then
+        "$PYTHON" -m pip install -q --break-system-packages -r "$ROOT/python_tests/requirements.txt" </dev/null
     fi
 fi
 
