@@ -73,7 +73,7 @@ test:
 	cd $(ROOT) && $(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(ROOT) && $(CARGO) test --workspace
 	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --features abi-2025
-	cd $(ROOT) && $(CARGO) build --release -p k230-venc --target $(RUST_K230_TARGET)
+	K230_CORE_TARGET=$(RUST_K230_TARGET) $(ROOT)/scripts/check_core_archive.sh
 	$(MAKE) --no-print-directory micropython
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
 
