@@ -115,6 +115,11 @@ struct Channel {
     owner: u32,
     codec: Option<Codec>,
     outbufs: Option<OutBufs>,
+    /// 2025 ABI: the private VB pool holding the output buffers, and whether it is attached.
+    #[cfg(feature = "abi-2025")]
+    pool: Option<u32>,
+    #[cfg(feature = "abi-2025")]
+    attached: bool,
     held: [Held; MAX_HELD],
 }
 
@@ -124,6 +129,10 @@ impl Channel {
         owner: 0,
         codec: None,
         outbufs: None,
+        #[cfg(feature = "abi-2025")]
+        pool: None,
+        #[cfg(feature = "abi-2025")]
+        attached: false,
         held: [Held::EMPTY; MAX_HELD],
     };
 }
@@ -248,6 +257,104 @@ impl<M: Mpp> Venc<M> {
             width,
             height,
         });
+        self.bufs_configured(c)
+    }
+
+    // ---- output buffers -------------------------------------------------------------
+    // 2024 ABI: `k_venc_attr.stream_buf_cnt` carries the count and the driver allocates
+    // the buffers itself, so these do nothing. 2025 ABI: SetOutBufs makes a private VB pool
+    // (`buf_num` blocks of ALIGN_UP(w*h*3/4, 4096), non-cached), Create (and Start after a
+    // Stop) attaches it, Stop detaches it, Destroy destroys it, as current CanMV does.
+
+    #[cfg(not(feature = "abi-2025"))]
+    fn bufs_configured(&mut self, _c: usize) -> Result<()> {
+        Ok(())
+    }
+
+    #[cfg(not(feature = "abi-2025"))]
+    fn bufs_attach(&mut self, _c: usize) -> Result<()> {
+        Ok(())
+    }
+
+    #[cfg(not(feature = "abi-2025"))]
+    fn bufs_detach(&mut self, _c: usize) {}
+
+    #[cfg(not(feature = "abi-2025"))]
+    fn bufs_release(&mut self, _c: usize) -> Result<()> {
+        Ok(())
+    }
+
+    /// A new SetOutBufs of a free channel replaces its pool at once (errors show here).
+    #[cfg(feature = "abi-2025")]
+    fn bufs_configured(&mut self, c: usize) -> Result<()> {
+        if self.chns[c].state != ChnState::Free {
+            // The pool in use stays until Destroy; the next Create makes one of the new size.
+            return Ok(());
+        }
+        self.bufs_release(c)?;
+        self.pool_for(c).map(|_| ())
+    }
+
+    #[cfg(feature = "abi-2025")]
+    fn pool_for(&mut self, c: usize) -> Result<u32> {
+        if let Some(pool) = self.chns[c].pool {
+            return Ok(pool);
+        }
+        let Some(b) = self.chns[c].outbufs else {
+            return Err(Error::Order {
+                what: "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first (before MediaManager.init())",
+            });
+        };
+        // SAFETY: all-zero bytes are a valid k_vb_pool_config (integers and a char array).
+        let mut cfg: k_vb_pool_config = unsafe { core::mem::zeroed() };
+        cfg.blk_size = stream_buf_size(b.width, b.height) as _;
+        cfg.blk_cnt = b.count;
+        cfg.mode = VB_REMAP_MODE_NOCACHE;
+        let pool = self
+            .mpp
+            .vb_create_pool(&cfg)
+            .map_err(|e| mpp_err("kd_mpi_vb_create_pool", e))?;
+        self.chns[c].pool = Some(pool);
+        Ok(pool)
+    }
+
+    #[cfg(feature = "abi-2025")]
+    fn bufs_attach(&mut self, c: usize) -> Result<()> {
+        if self.chns[c].attached {
+            return Ok(());
+        }
+        let pool = self.pool_for(c)?;
+        let count = self.chns[c].outbufs.map_or(0, |b| b.count);
+        self.mpp
+            .venc_attach_vb_pool(c as u32, pool, count)
+            .map_err(|e| mpp_err("kd_mpi_venc_attach_vb_pool", e))?;
+        self.chns[c].attached = true;
+        Ok(())
+    }
+
+    /// Detaching fails while a held stream still sits in the pool; the pool then stays
+    /// attached until Destroy, which releases the streams first.
+    #[cfg(feature = "abi-2025")]
+    fn bufs_detach(&mut self, c: usize) {
+        if self.chns[c].attached && self.mpp.venc_detach_vb_pool(c as u32).is_ok() {
+            self.chns[c].attached = false;
+        }
+    }
+
+    /// Once the channel is destroyed (which detaches its pool): destroys the pool.
+    #[cfg(feature = "abi-2025")]
+    fn bufs_release(&mut self, c: usize) -> Result<()> {
+        if self.chns[c].state == ChnState::Free {
+            self.chns[c].attached = false;
+        } else {
+            self.bufs_detach(c);
+        }
+        if let Some(pool) = self.chns[c].pool {
+            self.mpp
+                .vb_destroy_pool(pool)
+                .map_err(|e| mpp_err("kd_mpi_vb_destory_pool", e))?;
+            self.chns[c].pool = None;
+        }
         Ok(())
     }
 
@@ -274,13 +381,16 @@ impl<M: Mpp> Venc<M> {
             });
         };
         let mattr = cfg.to_mpp(bufs.count);
-        self.mpp
-            .venc_create_chn(c as u32, &mattr)
-            .map_err(|e| mpp_err("kd_mpi_venc_create_chn", e))?;
+        self.bufs_attach(c)?;
+        if let Err(e) = self.mpp.venc_create_chn(c as u32, &mattr) {
+            self.bufs_detach(c);
+            return Err(mpp_err("kd_mpi_venc_create_chn", e));
+        }
         if cfg.codec != Codec::Jpeg {
             // IDR (with parameter sets) at every GOP start, as current CanMV does.
             if let Err(e) = self.mpp.venc_enable_idr(c as u32, true) {
                 let _ = self.mpp.venc_destroy_chn(c as u32);
+                self.bufs_detach(c);
                 return Err(mpp_err("kd_mpi_venc_enable_idr", e));
             }
         }
@@ -320,6 +430,7 @@ impl<M: Mpp> Venc<M> {
             });
         }
         self.need("Start", c, &[ChnState::Created], "call Create first")?;
+        self.bufs_attach(c)?;
         self.mpp
             .venc_start_chn(c as u32)
             .map_err(|e| mpp_err("kd_mpi_venc_start_chn", e))?;
@@ -343,6 +454,7 @@ impl<M: Mpp> Venc<M> {
             .venc_stop_chn(c as u32)
             .map_err(|e| mpp_err("kd_mpi_venc_stop_chn", e))?;
         self.chns[c].state = ChnState::Created;
+        self.bufs_detach(c);
         Ok(())
     }
 
@@ -366,7 +478,7 @@ impl<M: Mpp> Venc<M> {
             &[ChnState::Created],
             "nothing to destroy (already destroyed?)",
         )?;
-        let released = self.release_all_held(c);
+        let mut first = self.release_all_held(c);
         self.mpp
             .venc_destroy_chn(c as u32)
             .map_err(|e| mpp_err("kd_mpi_venc_destroy_chn", e))?;
@@ -374,7 +486,8 @@ impl<M: Mpp> Venc<M> {
         ch.state = ChnState::Free;
         ch.owner = 0;
         ch.codec = None;
-        released
+        keep_first(&mut first, self.bufs_release(c));
+        first
     }
 
     /// `Encoder.SendFrame(chn, frame_info)`.
@@ -621,6 +734,7 @@ impl<M: Mpp> Venc<M> {
         ch.state = ChnState::Free;
         ch.owner = 0;
         ch.codec = None;
+        keep_first(&mut first, self.bufs_release(c));
         first
     }
 
@@ -650,7 +764,14 @@ impl<M: Mpp> Venc<M> {
         let mut cfg: k_vb_config = unsafe { core::mem::zeroed() };
         cfg.max_pool_cnt = VB_POOLS as u32;
         let mut n = 0;
-        for ch in self.chns.iter() {
+        // 2024 ABI: the output buffers are common pools, as CanMV configures them. 2025 ABI:
+        // each channel has its own private pool (made by SetOutBufs), none here.
+        let common = if cfg!(feature = "abi-2025") {
+            0
+        } else {
+            CHN_COUNT
+        };
+        for ch in self.chns.iter().take(common) {
             if let Some(b) = ch.outbufs {
                 let pool = &mut cfg.comm_pool[n];
                 pool.blk_size = align_up(stream_buf_size(b.width, b.height) as u64, 4096) as _;
@@ -692,9 +813,10 @@ impl<M: Mpp> Venc<M> {
             keep_first(&mut first, r);
             self.media_inited = false;
         }
-        for ch in self.chns.iter_mut() {
-            if ch.state == ChnState::Free {
-                ch.outbufs = None;
+        for c in 0..CHN_COUNT {
+            if self.chns[c].state == ChnState::Free {
+                keep_first(&mut first, self.bufs_release(c));
+                self.chns[c].outbufs = None;
             }
         }
         first

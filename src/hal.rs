@@ -71,6 +71,18 @@ pub trait Mpp {
     fn vb_init(&mut self) -> MppResult;
     /// `kd_mpi_vb_exit`.
     fn vb_exit(&mut self) -> MppResult;
+    /// `kd_mpi_vb_create_pool`: the new pool id.
+    #[cfg(feature = "abi-2025")]
+    fn vb_create_pool(&mut self, config: &k_vb_pool_config) -> MppResult<u32>;
+    /// `kd_mpi_vb_destory_pool` (the SDK's spelling).
+    #[cfg(feature = "abi-2025")]
+    fn vb_destroy_pool(&mut self, pool: u32) -> MppResult;
+    /// `kd_mpi_venc_attach_vb_pool`: `buf_num` blocks of `pool` become the channel's output buffers.
+    #[cfg(feature = "abi-2025")]
+    fn venc_attach_vb_pool(&mut self, chn: u32, pool: u32, buf_num: u32) -> MppResult;
+    /// `kd_mpi_venc_detach_vb_pool`.
+    #[cfg(feature = "abi-2025")]
+    fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult;
 }
 
 /// The MPP of the platform the crate is linked against (K230 SDK or `sim/`).
@@ -165,5 +177,32 @@ impl Mpp for K230Mpp {
     fn vb_exit(&mut self) -> MppResult {
         // SAFETY: no arguments.
         code(unsafe { kd_mpi_vb_exit() })
+    }
+    #[cfg(feature = "abi-2025")]
+    fn vb_create_pool(&mut self, config: &k_vb_pool_config) -> MppResult<u32> {
+        let mut c = *config;
+        // SAFETY: `c` is a valid local copy for the duration of the call.
+        let id = unsafe { kd_mpi_vb_create_pool(&mut c) };
+        // A pool id, or VB_INVALID_POOLID (-1) / an error code (negative as k_s32).
+        if id < 0 {
+            Err(Code(id))
+        } else {
+            Ok(id as u32)
+        }
+    }
+    #[cfg(feature = "abi-2025")]
+    fn vb_destroy_pool(&mut self, pool: u32) -> MppResult {
+        // SAFETY: scalar argument only.
+        code(unsafe { kd_mpi_vb_destory_pool(pool) })
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_attach_vb_pool(&mut self, chn: u32, pool: u32, buf_num: u32) -> MppResult {
+        // SAFETY: scalar arguments only.
+        code(unsafe { kd_mpi_venc_attach_vb_pool(chn, pool, buf_num) })
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
+        // SAFETY: scalar argument only.
+        code(unsafe { kd_mpi_venc_detach_vb_pool(chn) })
     }
 }

@@ -33,6 +33,12 @@ struct Fake {
     last_attr: Option<k_venc_chn_attr>,
     mem: Vec<u8>,
     next_phys: u64,
+    #[cfg(feature = "abi-2025")]
+    pools: HashMap<u32, (u64, u32)>,
+    #[cfg(feature = "abi-2025")]
+    next_pool: u32,
+    #[cfg(feature = "abi-2025")]
+    attached: HashMap<u32, u32>,
 }
 
 impl Fake {
@@ -69,6 +75,8 @@ impl Mpp for Fake {
         assert!(!self.started[chn as usize], "destroy while started");
         self.created[chn as usize] = false;
         self.frames[chn as usize].clear();
+        #[cfg(feature = "abi-2025")]
+        self.attached.remove(&chn);
         Ok(())
     }
     fn venc_start_chn(&mut self, chn: u32) -> MppResult {
@@ -178,6 +186,42 @@ impl Mpp for Fake {
         self.vb_inited = false;
         Ok(())
     }
+    #[cfg(feature = "abi-2025")]
+    fn vb_create_pool(&mut self, config: &k_vb_pool_config) -> MppResult<u32> {
+        self.check("create_pool")?;
+        self.next_pool += 1;
+        self.pools
+            .insert(self.next_pool, (config.blk_size, config.blk_cnt));
+        Ok(self.next_pool)
+    }
+    #[cfg(feature = "abi-2025")]
+    fn vb_destroy_pool(&mut self, pool: u32) -> MppResult {
+        assert!(
+            !self.attached.values().any(|&p| p == pool),
+            "destroying an attached pool"
+        );
+        self.pools
+            .remove(&pool)
+            .map(|_| ())
+            .ok_or(Code(k_err(4, 5)))
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_attach_vb_pool(&mut self, chn: u32, pool: u32, buf_num: u32) -> MppResult {
+        self.check("attach")?;
+        assert_eq!(self.pools[&pool].1, buf_num);
+        assert!(self.attached.insert(chn, pool).is_none(), "attached twice");
+        Ok(())
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
+        if self.started[chn as usize] {
+            return Err(Code(k_err(9, 9)));
+        }
+        self.attached
+            .remove(&chn)
+            .map(|_| ())
+            .ok_or(Code(k_err(9, 5)))
+    }
 }
 
 fn venc() -> Venc<Fake> {
@@ -274,8 +318,17 @@ fn set_out_bufs_boundaries_and_order() {
     v.set_out_bufs(0, 4, 640, 480).unwrap();
     v.set_out_bufs(1, 8, 1280, 720).unwrap();
     v.media_init().unwrap();
-    // ALIGN_UP(w*h*3/4, 4096) per block, buf_num blocks, one pool per channel.
+    // ALIGN_UP(w*h*3/4, 4096) per block, buf_num blocks, one pool per channel: common
+    // pools in the 2024 ABI, private pools made by SetOutBufs in the 2025 ABI.
+    #[cfg(not(feature = "abi-2025"))]
     assert_eq!(v.mpp().vb_pools, std::vec![(57 * 4096, 4), (169 * 4096, 8)]);
+    #[cfg(feature = "abi-2025")]
+    {
+        assert!(v.mpp().vb_pools.is_empty());
+        let mut pools: Vec<_> = v.mpp().pools.values().copied().collect();
+        pools.sort();
+        assert_eq!(pools, std::vec![(57 * 4096, 4), (169 * 4096, 8)]);
+    }
     let e = v.set_out_bufs(0, 4, 640, 480).unwrap_err();
     assert!(e.to_string().contains("before MediaManager.init()"), "{e}");
     assert!(matches!(v.media_init(), Err(Error::Order { .. })));
@@ -490,4 +543,44 @@ fn links_validate_and_are_bounded() {
     let e = v.link([6, 0, 0], [9, 0, 0]).unwrap_err();
     assert!(e.to_string().contains("K_ERR_SYS_NOT_PERM"), "{e}");
     assert!(!v.is_linked(ts[0]));
+}
+
+#[cfg(feature = "abi-2025")]
+#[test]
+fn abi_2025_private_pool_follows_the_channel() {
+    let mut v = venc();
+    v.set_out_bufs(0, 5, 640, 480).unwrap();
+    // SetOutBufs made the pool; MediaManager.init does not configure it as a common pool.
+    assert_eq!(v.mpp().pools.len(), 1);
+    v.media_init().unwrap();
+    assert!(v.mpp().vb_pools.is_empty());
+    v.create(1, 0, &h264()).unwrap();
+    assert_eq!(v.mpp().attached.len(), 1);
+    v.start(0).unwrap();
+    v.stop(0).unwrap();
+    assert!(v.mpp().attached.is_empty(), "Stop detaches");
+    v.start(0).unwrap();
+    assert_eq!(v.mpp().attached.len(), 1, "Start attaches again");
+    v.stop(0).unwrap();
+    v.destroy(0).unwrap();
+    assert!(v.mpp().pools.is_empty(), "Destroy destroys the pool");
+    // The next Create makes a pool again from the SetOutBufs configuration.
+    v.create(1, 0, &h264()).unwrap();
+    assert_eq!(v.mpp().pools.len(), 1);
+    // A failing attach leaves the channel free.
+    v.deinit_all().unwrap();
+    assert!(v.mpp().pools.is_empty() && v.mpp().attached.is_empty());
+    v.set_out_bufs(0, 5, 640, 480).unwrap();
+    v.mpp().fail.insert("attach", k_err(9, 3));
+    let e = v.create(1, 0, &h264()).unwrap_err();
+    assert!(e.to_string().contains("kd_mpi_venc_attach_vb_pool"), "{e}");
+    assert_eq!(v.state(0), ChnState::Free);
+    v.mpp().fail.clear();
+    v.mpp().fail.insert("create_pool", -1);
+    let e = v.set_out_bufs(1, 5, 640, 480).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("kd_mpi_vb_create_pool failed: K_FAILED"),
+        "{e}"
+    );
 }
