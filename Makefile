@@ -37,7 +37,17 @@ MPY_UNIX_ARGS = \
 	MICROPY_PY_SSL=0 MICROPY_SSL_MBEDTLS=0 MICROPY_PY_BTREE=0 MICROPY_PY_FFI=0 \
 	CARGO="$(CARGO)"
 
-.PHONY: all setup micropython run test clean distclean
+# The same build against the 2025 MPP ABI generation (16-byte k_venc_attr, private VB pool per
+# channel), with its own cargo target dir so that the two configurations do not rebuild each other.
+UNIX_BUILD_2025 := $(BUILD_DIR)/unix_sim_2025
+MICROPYTHON_2025 := $(UNIX_BUILD_2025)/micropython
+MPY_UNIX_ARGS_2025 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_2025) \
+	K230_VENC_CARGO_FLAGS="--features abi-2025" K230_VENC_TARGET_DIR=$(ROOT)/target/abi-2025
+# The suites that run against both ABI generations.
+ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
+	python_tests/test_streams.py
+
+.PHONY: all setup micropython micropython-2025 run test clean distclean
 
 all: micropython
 
@@ -52,6 +62,12 @@ micropython:
 	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
 	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS)
 	@echo "built $(MICROPYTHON)"
+
+micropython-2025:
+	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
+	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
+	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_2025)
+	@echo "built $(MICROPYTHON_2025)"
 
 run:
 	$(MAKE) --no-print-directory setup
@@ -72,15 +88,18 @@ test:
 	cd $(ROOT) && $(CARGO) fmt --all --check
 	cd $(ROOT) && $(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(ROOT) && $(CARGO) test --workspace
+	cd $(ROOT) && $(CARGO) test -p k230-venc --features abi-2025
 	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --features abi-2025
 	K230_CORE_TARGET=$(RUST_K230_TARGET) $(ROOT)/scripts/check_core_archive.sh
 	cd $(ROOT) && $(CARGO) build --release -q -p k230-venc --target riscv64gc-unknown-none-elf
 	$(MAKE) --no-print-directory micropython
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
+	$(MAKE) --no-print-directory micropython-2025
+	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_2025) $(PYTHON) -m pytest -q $(ABI_SUITES)
 
 # Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
 clean:
-	rm -rf $(UNIX_BUILD) $(OUT_DIR)
+	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(OUT_DIR)
 	cd $(ROOT) && $(CARGO) clean
 
 distclean: clean
