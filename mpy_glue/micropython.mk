@@ -35,7 +35,7 @@ LDFLAGS_USERMOD += $(K230_VENC_LIB)
 # cargo decides what is stale: run it on every make, and let the .a's timestamp drive the rest.
 $(K230_VENC_LIB): FORCE
 	$(ECHO) "CARGO $(notdir $@)"
-	$(Q)cd "$(K230_VENC_ROOT)" && $(CARGO) build --release -p k230-venc \
+	$(Q)cd "$(K230_VENC_ROOT)" && $(CARGO) build --release -p k230-venc --target-dir "$(K230_VENC_TARGET_DIR)" \
 		$(if $(K230_VENC_RUST_TARGET),--target $(K230_VENC_RUST_TARGET)) $(K230_VENC_CARGO_FLAGS)
 
 endif

@@ -33,6 +33,26 @@ static void k230sim_check(int32_t code, const char *func) {
     nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
 }
 
+// Like k230sim_check for calls that read the sensor's Y4M source: the message also carries the
+// simulator's description of the problem (k230_sim_vicap_error), when there is one.
+static void k230sim_check_vicap(int32_t code, const char *func) {
+    if (code == 0) {
+        return;
+    }
+    const char *detail = k230_sim_vicap_error();
+    if (detail == NULL || detail[0] == '\0') {
+        k230sim_check(code, func);
+        return;
+    }
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s: 0x%08x: %s", func, (unsigned int)(uint32_t)code, detail);
+    mp_obj_t args[2] = {
+        mp_obj_new_int_from_uint((mp_uint_t)(uint32_t)code),
+        mp_obj_new_str(msg, strlen(msg)),
+    };
+    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+}
+
 // Python int -> int32 device/channel number (range checked, so -1 stays -1 and 2**40 fails).
 static int32_t k230sim_get_i32(mp_obj_t obj, const char *what) {
     mp_int_t v = mp_obj_get_int(obj);
@@ -85,7 +105,7 @@ static mp_obj_t k230sim_vicap_set_fps(mp_obj_t dev_in, mp_obj_t fps_in) {
 static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_set_fps_obj, k230sim_vicap_set_fps);
 
 static mp_obj_t k230sim_vicap_start(mp_obj_t dev_in) {
-    k230sim_check(k230_sim_vicap_start(k230sim_get_i32(dev_in, "dev")), "k230_sim_vicap_start");
+    k230sim_check_vicap(k230_sim_vicap_start(k230sim_get_i32(dev_in, "dev")), "k230_sim_vicap_start");
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(k230sim_vicap_start_obj, k230sim_vicap_start);
@@ -102,7 +122,7 @@ static mp_obj_t k230sim_vicap_snapshot(mp_obj_t dev_in, mp_obj_t chn_in) {
     k230_sim_frame frame;
     memset(&frame, 0, sizeof(frame));
     int32_t rc = k230_sim_vicap_snapshot(k230sim_get_i32(dev_in, "dev"), k230sim_get_i32(chn_in, "chn"), &frame);
-    k230sim_check(rc, "k230_sim_vicap_snapshot");
+    k230sim_check_vicap(rc, "k230_sim_vicap_snapshot");
     mp_obj_t items[11] = {
         mp_obj_new_int_from_ull(frame.phys_addr[0]),
         mp_obj_new_int_from_ull(frame.phys_addr[1]),
@@ -119,6 +139,18 @@ static mp_obj_t k230sim_vicap_snapshot(mp_obj_t dev_in, mp_obj_t chn_in) {
     return mp_obj_new_tuple(MP_ARRAY_SIZE(items), items);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_snapshot_obj, k230sim_vicap_snapshot);
+
+// sensor_source(path=None): frames of the Y4M file `path` for sensors started from now on, or
+// the moving test pattern for None / "". OSError if the file cannot be used.
+static mp_obj_t k230sim_sensor_source(size_t n_args, const mp_obj_t *args) {
+    const char *path = NULL;
+    if (n_args == 1 && args[0] != mp_const_none) {
+        path = mp_obj_str_get_str(args[0]);
+    }
+    k230sim_check_vicap(k230_sim_vicap_set_source(path), "k230_sim_vicap_set_source");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(k230sim_sensor_source_obj, 0, 1, k230sim_sensor_source);
 
 // ---- fault injection -----------------------------------------------------------------------
 
@@ -191,7 +223,8 @@ static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
 
 // ---- codec backend -------------------------------------------------------------------------
 
-// backend() -> current name; backend(name) selects one (ValueError if unknown) and returns it.
+// backend() -> current name; backend(name) selects one ("libav" or "synthetic"; ValueError if
+// unknown) for channels created from now on, and returns it.
 static mp_obj_t k230sim_backend(size_t n_args, const mp_obj_t *args) {
     if (n_args == 1 && args[0] != mp_const_none) {
         const char *name = mp_obj_str_get_str(args[0]);
@@ -218,6 +251,7 @@ static const mp_rom_map_elem_t k230sim_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_vicap_start), MP_ROM_PTR(&k230sim_vicap_start_obj) },
     { MP_ROM_QSTR(MP_QSTR_vicap_stop), MP_ROM_PTR(&k230sim_vicap_stop_obj) },
     { MP_ROM_QSTR(MP_QSTR_vicap_snapshot), MP_ROM_PTR(&k230sim_vicap_snapshot_obj) },
+    { MP_ROM_QSTR(MP_QSTR_sensor_source), MP_ROM_PTR(&k230sim_sensor_source_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault), MP_ROM_PTR(&k230sim_fault_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault_clear), MP_ROM_PTR(&k230sim_fault_clear_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&k230sim_stats_obj) },

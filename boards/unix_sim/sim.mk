@@ -31,7 +31,7 @@ LDFLAGS_USERMOD += $(K230_VENC_LIB) @$(K230_SIM_NATIVE_LIBS)
 $(K230_VENC_LIB): FORCE
 	$(ECHO) "CARGO $(notdir $@)"
 	$(Q)mkdir -p "$(BUILD)"
-	$(Q)cd "$(K230_VENC_ROOT)" && $(CARGO) rustc --release -p k230-venc-sim --lib \
+	$(Q)cd "$(K230_VENC_ROOT)" && $(CARGO) rustc --release -p k230-venc-sim --lib --target-dir "$(K230_VENC_TARGET_DIR)" \
 		$(if $(K230_VENC_RUST_TARGET),--target $(K230_VENC_RUST_TARGET)) $(K230_VENC_CARGO_FLAGS) \
 		-- --print native-static-libs >"$(K230_SIM_CARGO_LOG)" 2>&1; \
 		rc=$$?; cat "$(K230_SIM_CARGO_LOG)" >&2; \

@@ -46,6 +46,18 @@ int32_t k230_sim_vicap_start(int32_t dev);
 int32_t k230_sim_vicap_stop(int32_t dev);
 int32_t k230_sim_vicap_snapshot(int32_t dev, int32_t chn, k230_sim_frame *out);
 
+/* Sensor frame source for devices started from now on: frames of the Y4M file `path`
+ * (8-bit 4:2:0: C420, C420jpeg, C420mpeg2, C420paldv or no C tag), sensor frame k = file
+ * frame k mod N, looping; or the moving test pattern for NULL / "". The initial source is
+ * the file named by the environment variable K230_SIM_Y4M (unset / empty: test pattern).
+ * The file is opened and indexed now: 0, or 0xa0158005 (UNEXIST: cannot open / read) or
+ * 0xa0158008 (NOT_SUPPORT: not Y4M, no complete frame, not 8-bit 4:2:0).
+ * k230_sim_vicap_start then fails with 0xa0158003 (ILLEGAL_PARAM) when a configured channel's
+ * size differs from the file's frame size (no scaling), or with the codes above. */
+int32_t k230_sim_vicap_set_source(const char *path);
+/* Text of the last source error ("" if none); valid until the next VICAP call. */
+const char *k230_sim_vicap_error(void);
+
 /* Make the named kd_mpi_* function fail with `code` after `skip` further successful calls,
  * `count` times in a row. count 0 clears the rule for that function. Returns 0, or -1 for
  * an unknown function name. */
@@ -54,7 +66,10 @@ void k230_sim_fault_clear(void);
 
 void k230_sim_get_stats(k230_sim_stats *out);
 
-/* Codec backend by name ("synthetic"); returns 0 or -1 if unknown. */
+/* Codec backend for channels created from now on, by name: "libav" (real x264 / x265 / JPEG,
+ * the default) or "synthetic" (placeholder streams naming the encoded picture). The initial
+ * backend is the one named by the environment variable K230_SIM_BACKEND, else "libav".
+ * Returns 0 or -1 if unknown. */
 int32_t k230_sim_set_backend(const char *name);
 const char *k230_sim_backend(void);
 

@@ -413,6 +413,39 @@ pub unsafe extern "C" fn k230_sim_vicap_snapshot(
     with_sim(|s| vicap::snapshot(s, dev, chn, out))
 }
 
+/// Selects the sensor frame source for devices started from now on: the Y4M file `path`
+/// (NUL-terminated), or the test pattern for NULL / "". Returns 0, or a VICAP code (the file
+/// is opened and indexed now); `k230_sim_vicap_error` then describes the problem.
+///
+/// # Safety
+/// `path` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_set_source(path: *const c_char) -> i32 {
+    let path = if path.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL and NUL-terminated, per the function contract.
+        let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
+        use std::os::unix::ffi::OsStrExt;
+        Some(std::path::Path::new(std::ffi::OsStr::from_bytes(bytes))).filter(|_| !bytes.is_empty())
+    };
+    with_sim(|s| vicap::set_source(s, path))
+}
+
+/// Text of the last sensor-source error (from `k230_sim_vicap_set_source` or a
+/// `k230_sim_vicap_start` that could not use the Y4M file), "" if none. Valid until the next
+/// VICAP call.
+///
+/// # Safety
+/// None: takes no pointers. The result must not be freed.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_error() -> *const c_char {
+    let sim = state::lock();
+    // The CString lives in the global state, which is never dropped; it is replaced only
+    // under the lock by later VICAP calls (the documented validity).
+    sim.vicap_source.error.as_ptr()
+}
+
 fn notify_after(r: i32) -> i32 {
     state::global().notify();
     r

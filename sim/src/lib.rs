@@ -13,21 +13,77 @@
 //! - **VB** ([`vb`]): common pools (set_config / init / exit) and private pools
 //!   (create_pool / destory_pool), each one contiguous MMZ allocation.
 //! - **SYS** ([`sys`]): VI -> VENC binds (the only supported pair), mmap / munmap.
-//! - **VICAP** ([`vicap`]): three sensor devices with three channels each, producing a
-//!   deterministic NV12 test pattern ([`vicap::render_pattern`]) with the K230 NV12 layout.
+//! - **VICAP** ([`vicap`]): three sensor devices with three channels each, producing NV12
+//!   frames with the K230 layout (UV plane at `ALIGN_UP(w * h, 4096)`): a deterministic
+//!   moving colour test pattern ([`vicap::render_pattern`]), or the frames of a Y4M file
+//!   ([`y4m`]; see *Sensor source* below).
 //! - **VENC** ([`venc`]): four channels with the K230 state rules and error codes, output
 //!   buffers in MMZ, frame-rate conversion, GOP / IDR structure, HEADER + I packs on IDR,
 //!   pack splitting when the caller's pack array is short, blocking / non-blocking / timed
 //!   waits in real time (condvar), pts in microseconds.
-//! - **Codec** ([`codec`]): a backend trait; the only backend now is `synthetic`
-//!   ([`codec::synthetic`], whose docs define the payload text tests parse:
-//!   `frame=<n> y=<hex> uv=<hex> pts=<us> size=<w>x<h>`).
+//! - **Codec** ([`codec`]): a backend trait with two backends, chosen when a channel is
+//!   created (see *Codec backends* below): `libav` ([`codec::libav`], real H.264 / H.265 /
+//!   JPEG, the default) and `synthetic` ([`codec::synthetic`], whose docs define the payload
+//!   text tests parse: `frame=<n> y=<hex> uv=<hex> pts=<us> size=<w>x<h>`).
 //! - **Faults** ([`fault`]) and **stats** ([`stats`]) for error-path and leak tests.
 //!
 //! All state sits in one global `Mutex` (+ `Condvar`), created on first use. Every
 //! exported function checks its pointers, never panics on input, and returns K230 error
 //! codes (`K_DEF_ERR(mod, 4, n)`, see [`err`]). Time is virtual for the sensor (a frame
 //! is produced when someone asks for it) and real for timeouts.
+//!
+//! # Codec backends
+//! - `libav` (default): real streams. H.264 through libx264 and H.265 through libx265, both
+//!   driven through the system's libavcodec (FFmpeg 5.1 on Debian 12) with the crate
+//!   `ffmpeg-next`; JPEG with the pure-Rust crate `jpeg-encoder`. Why: libavcodec gives both
+//!   video encoders behind one API, already packaged by the distribution (`libavcodec-dev`,
+//!   which `scripts/setup.sh` installs; nothing is vendored or downloaded), and libx264 /
+//!   libx265 are the reference software encoders: strict CBR with HRD filler, forced IDRs,
+//!   repeated parameter sets and zero-delay output are all options. Driving libx264 / libx265
+//!   directly would need two hand-written FFI layers for the same result. For JPEG,
+//!   libavcodec's `mjpeg` only has 31 `qscale` steps; `jpeg-encoder` has the IJG quality
+//!   scale that `q_factor` 1..99 means and reads the NV12 rows directly. The settings
+//!   (ultrafast preset with CABAC forced on for Main / High and 8x8 transform for High, no
+//!   B-frames, no lookahead, one slice, closed GOP, CBR with `vbv-maxrate = vbv-bufsize =
+//!   bit_rate`) are listed in [`codec::libav`]. Measured on this project's 2-core machine,
+//!   300 frames of the 1280x720 test pattern at 30 fps, GOP 30: H.264 achieves 990 / 3960 /
+//!   7920 kbit/s for 1000 / 4000 / 8000, H.265 976 / 3901 / 7801; 1080p H.264 Main runs
+//!   about 160 fps through the whole sensor -> VENC -> GetStream path (the encoder alone
+//!   about 170), H.265 about 56.
+//! - `synthetic`: no encoder; deterministic placeholder NAL units / JPEG markers whose sizes
+//!   follow the rate control and whose payload names the encoded picture. Fast, no native
+//!   dependency at run time; used by cross-architecture runs, benchmarks of the simulator
+//!   itself, and tests that check which picture was encoded.
+//! - Selection, for channels created from then on: `k230_sim_set_backend("libav" |
+//!   "synthetic")` (Python: `_k230sim.backend(name)`), else the environment variable
+//!   `K230_SIM_BACKEND=libav|synthetic` (read at start-up and on every reset; an unknown name
+//!   is reported on stderr and ignored), else `libav`. A channel keeps the backend it was
+//!   created with. `K230_SIM_AVLOG=1` shows FFmpeg's / x264's debug log (one line per frame).
+//! - Stream shape (both backends): one output frame per kept input frame; an IDR exactly
+//!   every `gop` output frames (and after `request_idr`), forced by the simulator, whose
+//!   get_stream returns `[HEADER (SPS, PPS; VPS, SPS, PPS for H.265), I]`; `[P]` otherwise;
+//!   JPEG one complete picture per get_stream. The libav backend splits each access unit by
+//!   NAL unit type: parameter sets to the HEADER pack, everything else (slices, SEI, filler)
+//!   to the I / P pack, in stream order, so the packs of all get_streams concatenated are the
+//!   encoder's exact output. The libav backend needs even picture sizes for H.264 / H.265
+//!   (create_chn: `NOT_SUPPORT` otherwise).
+//!
+//! # Sensor source
+//! - Default: the moving colour test pattern ([`vicap::render_pattern`]): 8 colour bars, a
+//!   scrolling luma gradient band, a square with its own chroma moving 4 px right and 2 px
+//!   down per frame; a pure function of (width, height, frame index).
+//! - Y4M: the environment variable `K230_SIM_Y4M=<path>` (read at start-up and on every
+//!   reset), or `k230_sim_vicap_set_source(path)` (Python: `_k230sim.sensor_source(path)`;
+//!   NULL / None / "" selects the test pattern again) for devices started from then on.
+//!   8-bit 4:2:0 only (`C420`, `C420jpeg`, `C420mpeg2`, `C420paldv`, or no `C` tag); the
+//!   file's frame rate is ignored (the sensor's fps gives the pts). Sensor frame `k` is file
+//!   frame `k mod N` (the file loops), converted to NV12 at the configured size. The file
+//!   is opened and indexed by set_source (and again by each vicap start): unreadable VICAP
+//!   `UNEXIST` (0xa0158005); not Y4M, no complete frame or not 8-bit 4:2:0 VICAP
+//!   `NOT_SUPPORT` (0xa0158008). vicap start fails with VICAP `ILLEGAL_PARAM`
+//!   (0xa0158003) when a configured channel's size differs from the file's (no scaling),
+//!   and nothing is left running. `k230_sim_vicap_error()` describes the last such failure;
+//!   the `_k230sim` bindings put it into the `OSError` message.
 //!
 //! # Choices where the facts are UNCERTAIN or silent
 //! The tunable ones live in [`policy`].
@@ -93,6 +149,7 @@ pub mod sys;
 pub mod vb;
 pub mod venc;
 pub mod vicap;
+pub mod y4m;
 
 pub(crate) use state::Sim;
 pub use stats::K230SimStats;

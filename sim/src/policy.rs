@@ -24,3 +24,11 @@ pub const VICAP_DEFAULT_FPS: u32 = 30;
 pub const REPORTED_QP: u32 = 30;
 /// I frames are this many times the average frame size (capped so P frames stay positive).
 pub const I_FRAME_FACTOR: u64 = 3;
+/// VICAP start / set_source: the Y4M file cannot be opened or read (VICAP `UNEXIST`).
+pub const Y4M_UNREADABLE: k_s32 = err::vicap(num::UNEXIST);
+/// VICAP start / set_source: not a Y4M stream, no complete frame, or not 8-bit 4:2:0
+/// (VICAP `NOT_SUPPORT`).
+pub const Y4M_UNSUPPORTED: k_s32 = err::vicap(num::NOT_SUPPORT);
+/// VICAP start: a configured channel's size differs from the Y4M frame size (VICAP
+/// `ILLEGAL_PARAM`; the simulator does not scale).
+pub const Y4M_SIZE_MISMATCH: k_s32 = err::vicap(num::ILLEGAL_PARAM);

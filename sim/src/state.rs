@@ -22,6 +22,8 @@ pub(crate) struct Sim {
     pub vicap: [Dev; vicap::DEVS],
     pub faults: Faults,
     pub backend: &'static dyn Backend,
+    /// Sensor frame source (test pattern or Y4M file) for devices started from now on.
+    pub vicap_source: vicap::Source,
     /// ABI 2025: pool attached to each channel (`kd_mpi_venc_attach_vb_pool`).
     #[cfg(feature = "abi-2025")]
     pub attach: [Option<venc::Attach>; venc::CHNS],
@@ -37,6 +39,7 @@ impl Sim {
             vicap: Default::default(),
             faults: Faults::default(),
             backend: codec::default_backend(),
+            vicap_source: vicap::Source::from_env(),
             #[cfg(feature = "abi-2025")]
             attach: [None; venc::CHNS],
         }
@@ -50,6 +53,7 @@ impl Sim {
         self.vb = Vb::default();
         self.faults = Faults::default();
         self.backend = codec::default_backend();
+        self.vicap_source = vicap::Source::from_env();
         #[cfg(feature = "abi-2025")]
         {
             self.attach = [None; venc::CHNS];

@@ -1,5 +1,7 @@
 //! Tests through the exported C functions. The simulator state is global, so every test
-//! takes [`setup`]'s lock and starts from [`crate::reset_for_tests`].
+//! takes [`setup`]'s lock and starts from [`reset_sim`]: the synthetic backend (whose payload
+//! text most tests parse) and the test-pattern sensor; the libav and Y4M tests at the end
+//! select those explicitly.
 
 use crate::codec::synthetic::fnv1a32_plane;
 use crate::err::{self, num};
@@ -34,8 +36,17 @@ impl<T> Code for Result<T, i32> {
 
 fn setup() -> MutexGuard<'static, ()> {
     let g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    reset_for_tests();
+    reset_sim();
     g
+}
+
+/// [`reset_for_tests`], then the synthetic backend and the test-pattern sensor whatever
+/// `K230_SIM_BACKEND` / `K230_SIM_Y4M` say.
+fn reset_sim() {
+    reset_for_tests();
+    let mut sim = crate::state::lock();
+    sim.backend = &crate::codec::synthetic::Synthetic;
+    sim.vicap_source = Default::default();
 }
 
 const VENC_CHNID: i32 = err::venc(num::INVALID_CHNID);
@@ -979,14 +990,14 @@ fn frame_rate_conversion() {
     let us = |i: u64| i * 1_000_000 / 30;
     let want: Vec<u64> = [0, 2, 4, 6, 8, 10].iter().map(|&i| us(i)).collect();
     assert_eq!(kept_pts(30, 15, 6), want);
-    reset_for_tests();
+    reset_sim();
     let want: Vec<u64> = [0, 2, 3, 5, 6, 8].iter().map(|&i| us(i)).collect();
     assert_eq!(kept_pts(30, 20, 6), want);
-    reset_for_tests();
+    reset_sim();
     let want: Vec<u64> = (0..6).map(us).collect();
     assert_eq!(kept_pts(30, 30, 6), want);
     // Sent frames go through the same accumulator: 30 -> 15 drops every other one.
-    reset_for_tests();
+    reset_sim();
     assert_eq!(
         create(0, &h264_attr(320, 240, 30, 30, 15, 300, 8, 65536)),
         0
@@ -1139,8 +1150,10 @@ fn backend_selection() {
     let _g = setup();
     // SAFETY: NUL-terminated strings and NULL only; the result is a static C string.
     unsafe {
+        assert_eq!(k230_sim_set_backend(c"libav".as_ptr()), 0);
+        assert_eq!(std::ffi::CStr::from_ptr(k230_sim_backend()), c"libav");
         assert_eq!(k230_sim_set_backend(c"synthetic".as_ptr()), 0);
-        assert_eq!(k230_sim_set_backend(c"libav".as_ptr()), -1);
+        assert_eq!(k230_sim_set_backend(c"x264".as_ptr()), -1);
         assert_eq!(k230_sim_set_backend(std::ptr::null()), -1);
         assert_eq!(std::ffi::CStr::from_ptr(k230_sim_backend()), c"synthetic");
     }
@@ -1218,4 +1231,201 @@ fn destroy_while_held_frees_everything() {
     );
     assert_eq!(s.mmz_blocks, 4); // only the sensor ring
     assert_eq!(s.binds, 1);
+}
+
+// ---- libav backend and Y4M source through the MPP ---------------------------------------
+
+fn select_backend(name: &std::ffi::CStr) {
+    // SAFETY: a NUL-terminated string.
+    assert_eq!(unsafe { k230_sim_set_backend(name.as_ptr()) }, 0);
+}
+
+/// NAL types of an Annex-B byte string.
+fn nal_types(codec: crate::codec::Codec, bytes: &[u8]) -> Vec<u8> {
+    let mut u = Vec::new();
+    crate::codec::libav::annexb_units(codec, bytes, &mut u);
+    u.iter().map(|x| x.2).collect()
+}
+
+fn h265_attr(w: u32, h: u32, gop: u32) -> k_venc_chn_attr {
+    let mut a = h264_attr(w, h, gop, 30, 30, 300, 4, 65536);
+    a.venc_attr.type_ = K_PT_H265;
+    a.venc_attr.profile = VENC_PROFILE_H265_MAIN;
+    a
+}
+
+#[test]
+fn libav_bound_streams_follow_the_gop() {
+    use crate::codec::Codec;
+    for (attr, codec) in [
+        (h264_attr(320, 240, 5, 30, 30, 300, 4, 65536), Codec::H264),
+        (h265_attr(320, 240, 5), Codec::H265),
+    ] {
+        let _g = setup();
+        select_backend(c"libav");
+        bound_channel(0, &attr, 30);
+        let mut stream = Vec::new();
+        let mut last_pts = None;
+        for i in 0..14u64 {
+            if i == 7 {
+                // SAFETY: no pointers.
+                assert_eq!(unsafe { kd_mpi_venc_request_idr(0) }, 0);
+            }
+            let packs = get(0, 12, 0).unwrap();
+            let types: Vec<u32> = packs.iter().map(|p| p.type_).collect();
+            // IDRs at 0 and 5, then at 7 (requested; the GOP restarts) and 12.
+            let idr = [0, 5, 7, 12].contains(&i);
+            if idr {
+                assert_eq!(
+                    types,
+                    [K_VENC_HEADER, K_VENC_I_FRAME],
+                    "{codec:?} frame {i}"
+                );
+            } else {
+                assert_eq!(types, [K_VENC_P_FRAME], "{codec:?} frame {i}");
+            }
+            for p in &packs {
+                assert_eq!(p.pts, i * 1_000_000 / 30);
+                let bytes = pack_bytes(p);
+                let t = nal_types(codec, &bytes);
+                let ps = |x: &u8| crate::codec::libav::is_parameter_set(codec, *x);
+                if p.type_ == K_VENC_HEADER {
+                    assert!(t.iter().all(ps), "{codec:?} header {t:?}");
+                    let want: &[u8] = if codec == Codec::H264 {
+                        &[7, 8]
+                    } else {
+                        &[32, 33, 34]
+                    };
+                    assert_eq!(t, want);
+                } else {
+                    assert!(!t.iter().any(ps), "{codec:?} picture {t:?}");
+                }
+                stream.extend_from_slice(&bytes);
+            }
+            assert!(last_pts < Some(packs[0].pts));
+            last_pts = Some(packs[0].pts);
+            assert_eq!(release(0, &packs), 0);
+        }
+        // The packs tile the stream: every unit starts with a start code.
+        assert!(stream.starts_with(&[0, 0, 0, 1]) || stream.starts_with(&[0, 0, 1]));
+        let c = venc::counters(0).unwrap();
+        assert_eq!((c.encoded, c.dropped_large), (14, 0));
+    }
+}
+
+#[test]
+fn libav_jpeg_one_picture_per_get_stream() {
+    let _g = setup();
+    select_backend(c"libav");
+    let mut sizes = Vec::new();
+    for q in [10, 90] {
+        reset_sim();
+        select_backend(c"libav");
+        bound_channel(0, &jpeg_attr(320, 240, q), 30);
+        for _ in 0..3 {
+            let packs = get(0, 12, 0).unwrap();
+            assert_eq!(packs.len(), 1);
+            let j = pack_bytes(&packs[0]);
+            assert_eq!(&j[..2], [0xff, 0xd8]);
+            assert_eq!(&j[j.len() - 2..], [0xff, 0xd9]);
+            sizes.push(j.len());
+            assert_eq!(release(0, &packs), 0);
+        }
+    }
+    assert!(sizes[0] < sizes[3], "{sizes:?}");
+}
+
+/// Writes a `w` x `h` Y4M file of `n` frames: frame k has luma `16 + 20 k + x % 7`, U
+/// `60 + k`, V `180 - k`.
+fn write_y4m(path: &std::path::Path, w: usize, h: usize, n: usize) {
+    let mut d = format!("YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for k in 0..n {
+        d.extend_from_slice(b"FRAME\n");
+        for _ in 0..h {
+            d.extend((0..w).map(|x| (16 + 20 * k + x % 7) as u8));
+        }
+        d.extend(std::iter::repeat_n((60 + k) as u8, w / 2 * h / 2));
+        d.extend(std::iter::repeat_n((180 - k) as u8, w / 2 * h / 2));
+    }
+    std::fs::write(path, d).unwrap();
+}
+
+fn set_source(path: Option<&std::path::Path>) -> i32 {
+    let c = path.map(|p| std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap());
+    // SAFETY: NULL or a NUL-terminated string.
+    unsafe {
+        crate::ffi::k230_sim_vicap_set_source(c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()))
+    }
+}
+
+fn source_error() -> String {
+    // SAFETY: a static NUL-terminated string, read under the test lock.
+    unsafe { std::ffi::CStr::from_ptr(crate::ffi::k230_sim_vicap_error()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn y4m_source_loops_and_checks_size() {
+    let _g = setup();
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!("k230sim-test-{}.y4m", std::process::id()));
+    write_y4m(&path, 128, 64, 3);
+    let v = |n| err::vicap(n);
+    assert_eq!(
+        set_source(Some(&dir.join("no-such-file.y4m"))),
+        v(num::UNEXIST)
+    );
+    assert!(
+        source_error().contains("no-such-file"),
+        "{}",
+        source_error()
+    );
+    assert_eq!(set_source(Some(&path)), 0);
+    assert_eq!(source_error(), "");
+    // Wrong size: start fails, nothing is left running or allocated.
+    // SAFETY: no pointers.
+    unsafe {
+        assert_eq!(k230_sim_vicap_set_framesize(0, 0, 320, 240), 0);
+        assert_eq!(k230_sim_vicap_start(0), v(num::ILLEGAL_PARAM));
+    }
+    assert!(source_error().contains("128x64"), "{}", source_error());
+    assert_eq!((stats().vicap_running, stats().mmz_blocks), (0, 0));
+    // SAFETY: no pointers.
+    unsafe { assert_eq!(k230_sim_vicap_reset(0), 0) };
+    sensor(0, 0, 128, 64, 30);
+    for k in 0..7u32 {
+        let mut f = K230SimFrame::default();
+        // SAFETY: a valid, exclusive reference.
+        assert_eq!(unsafe { k230_sim_vicap_snapshot(0, 0, &mut f) }, 0);
+        assert_eq!(f.frame_index, k);
+        let m = (k % 3) as u8;
+        let (_, block) = vicap::nv12_layout(128, 64);
+        let p = mmap(f.phys_addr[0], block as u32);
+        // SAFETY: mmap returned a host pointer valid for the whole frame block.
+        let mem = unsafe { std::slice::from_raw_parts(p, block as usize) };
+        assert_eq!(
+            &mem[..9],
+            [0, 1, 2, 3, 4, 5, 6, 0, 1].map(|x| 16 + 20 * m + x)
+        );
+        let uv = &mem[(f.phys_addr[1] - f.phys_addr[0]) as usize..][..128 * 32];
+        assert!(
+            uv.chunks_exact(2).all(|c| c == [60 + m, 180 - m]),
+            "frame {k}"
+        );
+        assert_eq!(munmap(p, block as u32), 0);
+    }
+    // A bound libav channel encodes the file's frames.
+    select_backend(c"libav");
+    assert_eq!(bind((K_ID_VI, 0, 0), (K_ID_VENC, 0, 0)), 0);
+    assert_eq!(create(0, &h264_attr(128, 64, 5, 30, 30, 200, 4, 65536)), 0);
+    assert_eq!(start(0), 0);
+    let packs = get(0, 12, 0).unwrap();
+    assert_eq!(packs.len(), 2);
+    assert_eq!(release(0, &packs), 0);
+    // Back to the test pattern for the next start; a non-Y4M file is NOT_SUPPORT.
+    assert_eq!(set_source(None), 0);
+    std::fs::write(&path, b"not a y4m\n").unwrap();
+    assert_eq!(set_source(Some(&path)), v(num::NOT_SUPPORT));
+    std::fs::remove_file(&path).unwrap();
 }

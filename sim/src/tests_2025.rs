@@ -17,6 +17,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 fn attach_create_encode_detach() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     reset_for_tests();
+    crate::state::lock().backend = &crate::codec::synthetic::Synthetic;
     let mut a = k_venc_chn_attr::default();
     a.venc_attr.type_ = K_PT_H264;
     a.venc_attr.profile = VENC_PROFILE_H264_MAIN;

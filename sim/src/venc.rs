@@ -508,7 +508,7 @@ fn pull_bound(sim: &mut Sim, c: usize) {
             ch.dropped_rate += 1;
             continue;
         }
-        let Some(f) = vicap::render_into_ring(arena, vicap, b.dev, b.chn, index) else {
+        let Ok(f) = vicap::render_into_ring(arena, vicap, b.dev, b.chn, index) else {
             return;
         };
         let stride = u64::from(f.width);

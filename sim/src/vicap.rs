@@ -4,15 +4,23 @@
 //! blocks in MMZ. NV12 layout as on the K230: stride = width, Y plane at the block start,
 //! UV plane at `ALIGN_UP(w * h, 4096)`, block size `ALIGN_UP(uv_off + w * h / 2, 4096)`.
 //!
-//! Frame content is a pure function of (width, height, frame index), see [`render_pattern`];
-//! frame `i` has pts `i * 1_000_000 / fps` microseconds. Time is virtual: nothing is paced,
+//! Frame content is a pure function of (width, height, frame index), see [`render_pattern`],
+//! or, when a Y4M source is selected (`k230_sim_vicap_set_source`, `K230_SIM_Y4M`), frame
+//! `i % N` of that file ([`crate::y4m`]), whose size every configured channel of the device
+//! must match.
+//! Frame `i` has pts `i * 1_000_000 / fps` microseconds. Time is virtual: nothing is paced,
 //! frames are produced when asked for (snapshot, or a bound VENC channel's get_stream).
 
 use crate::arena::{align_up, Arena, PAGE};
 use crate::err::{self, num, KResult};
 use crate::policy;
+use crate::y4m::{Y4m, Y4mError};
 use crate::Sim;
 use k230_venc::mpp::PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+use std::path::{Path, PathBuf};
+
+/// Environment variable naming a Y4M file to use instead of the test pattern.
+pub const Y4M_ENV: &str = "K230_SIM_Y4M";
 
 /// Sensor devices.
 pub const DEVS: usize = 3;
@@ -198,6 +206,8 @@ pub(crate) struct Dev {
     chns: [SensorChn; CHNS],
     fps: u32,
     running: bool,
+    /// The Y4M file this run reads (opened at start), or `None` for the test pattern.
+    source: Option<Y4m>,
 }
 
 impl Default for Dev {
@@ -206,7 +216,42 @@ impl Default for Dev {
             chns: Default::default(),
             fps: policy::VICAP_DEFAULT_FPS,
             running: false,
+            source: None,
         }
+    }
+}
+
+/// Where sensor frames come from, chosen for devices started from now on.
+#[derive(Debug, Default)]
+pub(crate) struct Source {
+    /// Y4M file, or `None` for the test pattern.
+    pub path: Option<PathBuf>,
+    /// Text of the last source error (empty if none), for messages.
+    pub error: std::ffi::CString,
+}
+
+impl Source {
+    /// The source named by `K230_SIM_Y4M` (unset or empty: the test pattern).
+    pub fn from_env() -> Self {
+        Source {
+            path: std::env::var_os(Y4M_ENV)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+            error: Default::default(),
+        }
+    }
+
+    fn fail(&mut self, code: i32, msg: String) -> i32 {
+        self.error = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+        code
+    }
+}
+
+/// VICAP code for a Y4M file that cannot be used.
+fn y4m_code(e: &Y4mError) -> i32 {
+    match e {
+        Y4mError::Io(_) => policy::Y4M_UNREADABLE,
+        Y4mError::Format(_) | Y4mError::Unsupported(_) => policy::Y4M_UNSUPPORTED,
     }
 }
 
@@ -240,40 +285,53 @@ impl Dev {
             c.pos = 0;
         }
         self.running = false;
+        self.source = None;
     }
 }
 
-/// Renders sensor frame `index` of (`dev`, `chn`) into the next ring block.
+/// Renders sensor frame `index` of (`dev`, `chn`) into the next ring block: the test
+/// pattern, or frame `index % N` of the device's Y4M file.
 pub(crate) fn render_into_ring(
     arena: &Arena,
     devs: &mut [Dev; DEVS],
     dev: usize,
     chn: usize,
     index: u64,
-) -> Option<RingFrame> {
-    let d = devs.get_mut(dev)?;
+) -> KResult<RingFrame> {
+    let d = devs.get_mut(dev).ok_or(err::vicap(num::INVALID_DEVID))?;
     let fps = d.fps;
     let running = d.running;
-    let c = d.chns.get_mut(chn)?;
-    let (w, h) = c.size?;
-    if !running || c.ring.is_empty() {
-        return None;
+    let c = d.chns.get_mut(chn).ok_or(err::vicap(num::INVALID_CHNID))?;
+    let (w, h) = c.size.ok_or(err::vicap(num::NOT_CONFIG))?;
+    if !running {
+        return Err(err::vicap(num::NOTREADY));
     }
+    if c.ring.is_empty() {
+        return Err(err::vicap(num::NOT_CONFIG));
+    }
+    let nomem = err::vicap(num::NOMEM);
     let block = c.ring[c.pos % c.ring.len()];
     c.pos = (c.pos + 1) % c.ring.len();
     let (uv_off, size) = nv12_layout(w, h);
-    let base = arena.host_ptr(block, size)?;
-    let len = usize::try_from(size).ok()?;
-    let uv_off_us = usize::try_from(uv_off).ok()?;
+    let base = arena.host_ptr(block, size).ok_or(nomem)?;
+    let len = usize::try_from(size).map_err(|_| nomem)?;
+    let uv_off_us = usize::try_from(uv_off).map_err(|_| nomem)?;
     // SAFETY: `base..base + len` is one live arena allocation (host_ptr checked it), owned by
     // this sensor ring; no other Rust reference to it exists while the global lock is held.
     let mem = unsafe { std::slice::from_raw_parts_mut(base, len) };
     let (yp, uvp) = mem.split_at_mut(uv_off_us);
     let stride = w as usize;
-    if !render_pattern(w, h, index, yp, stride, uvp, stride) {
-        return None;
+    match d.source.as_mut() {
+        Some(src) => src
+            .read_nv12(index, yp, stride, uvp, stride)
+            .map_err(|_| policy::Y4M_UNREADABLE)?,
+        None => {
+            if !render_pattern(w, h, index, yp, stride, uvp, stride) {
+                return Err(nomem);
+            }
+        }
     }
-    Some(RingFrame {
+    Ok(RingFrame {
         y_phys: block,
         uv_phys: block + uv_off,
         width: w,
@@ -354,8 +412,10 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
         arena,
         vicap,
         binds,
+        vicap_source,
         ..
     } = sim;
+    vicap_source.error = Default::default();
     let dv = &mut vicap[d];
     if dv.running {
         return Ok(());
@@ -363,6 +423,25 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
     if dv.chns.iter().all(|c| c.size.is_none()) {
         return Err(err::vicap(num::NOT_CONFIG));
     }
+    let path = vicap_source.path.clone();
+    let source = match path.as_deref() {
+        None => None,
+        Some(path) => {
+            let f = Y4m::open(path).map_err(|e| vicap_source.fail(y4m_code(&e), e.to_string()))?;
+            let (fw, fh) = f.size();
+            for (i, c) in dv.chns.iter().enumerate() {
+                if let Some((w, h)) = c.size.filter(|&s| s != (fw, fh)) {
+                    let msg = format!(
+                        "{}: Y4M frames are {fw}x{fh} but sensor {d} channel {i} is {w}x{h} \
+                         (the simulator does not scale)",
+                        path.display()
+                    );
+                    return Err(vicap_source.fail(policy::Y4M_SIZE_MISMATCH, msg));
+                }
+            }
+            Some(f)
+        }
+    };
     for c in &mut dv.chns {
         let Some((w, h)) = c.size else { continue };
         let (_, block) = nv12_layout(w, h);
@@ -379,6 +458,7 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
         c.snap_index = 0;
     }
     dv.running = true;
+    dv.source = source;
     // Bound encoder channels see this run from frame 0.
     for b in binds.iter_mut().flatten() {
         if b.dev == d {
@@ -406,6 +486,7 @@ pub(crate) fn snapshot(
     let d = dev_index(dev)?;
     let c = chn_index(chn)?;
     let out = out.ok_or(err::vicap(num::NULL_PTR))?;
+    sim.vicap_source.error = Default::default();
     let Sim { arena, vicap, .. } = sim;
     if !vicap[d].running {
         return Err(err::vicap(num::NOTREADY));
@@ -414,7 +495,7 @@ pub(crate) fn snapshot(
         return Err(err::vicap(num::NOT_CONFIG));
     }
     let index = vicap[d].chns[c].snap_index;
-    let f = render_into_ring(arena, vicap, d, c, index).ok_or(err::vicap(num::NOMEM))?;
+    let f = render_into_ring(arena, vicap, d, c, index)?;
     vicap[d].chns[c].snap_index += 1;
     let (_, block) = nv12_layout(f.width, f.height);
     let host = arena.host_ptr(f.y_phys, block).map_or(0, |p| p as u64);
@@ -429,6 +510,19 @@ pub(crate) fn snapshot(
         frame_index: index as u32,
         pts: f.pts,
     };
+    Ok(())
+}
+
+/// `k230_sim_vicap_set_source`: the Y4M file at `path` (checked now: it must open and hold
+/// at least one complete 8-bit 4:2:0 frame) or, for `None`, the test pattern, for devices
+/// started from now on (a running device keeps its source until it stops).
+pub(crate) fn set_source(sim: &mut Sim, path: Option<&Path>) -> KResult {
+    let src = &mut sim.vicap_source;
+    src.error = Default::default();
+    if let Some(p) = path {
+        Y4m::open(p).map_err(|e| src.fail(y4m_code(&e), e.to_string()))?;
+    }
+    src.path = path.map(Path::to_path_buf);
     Ok(())
 }
 

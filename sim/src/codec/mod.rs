@@ -1,10 +1,17 @@
-//! Codec backends behind a small trait, so a real libavcodec backend can sit next to the
-//! synthetic one.
+//! Codec backends behind a small trait: [`libav`] (real H.264 / H.265 / JPEG, the default)
+//! and [`synthetic`] (deterministic placeholder streams whose payload names the encoded
+//! picture; no encoder, any architecture, fast).
+//!
+//! The backend is chosen when a channel is created: `k230_sim_set_backend(name)`
+//! (`_k230sim.backend(name)`), else the `K230_SIM_BACKEND` environment variable
+//! (`libav` or `synthetic`, read when the simulator starts and on every reset), else
+//! `libav`.
 //!
 //! A [`Backend`] opens one [`Encoder`] per VENC channel. The encoder turns one NV12
 //! [`Picture`] into the bytes of one output frame, written into the channel's free output
 //! buffer, and lists its packs ([`PackSpan`]: HEADER / I / P, in delivery order).
 
+pub mod libav;
 pub mod synthetic;
 
 use std::ffi::CStr;
@@ -93,7 +100,10 @@ pub trait Backend: Sync {
 }
 
 /// Every backend compiled in, default first.
-pub static BACKENDS: &[&dyn Backend] = &[&synthetic::Synthetic];
+pub static BACKENDS: &[&dyn Backend] = &[&libav::Libav, &synthetic::Synthetic];
+
+/// Environment variable naming the backend used when none was selected.
+pub const BACKEND_ENV: &str = "K230_SIM_BACKEND";
 
 /// The backend called `name`.
 pub fn by_name(name: &[u8]) -> Option<&'static dyn Backend> {
@@ -103,7 +113,16 @@ pub fn by_name(name: &[u8]) -> Option<&'static dyn Backend> {
         .find(|b| b.name().to_bytes() == name)
 }
 
-/// The default backend.
+/// The default backend: the one `K230_SIM_BACKEND` names, else `libav` (an unknown name is
+/// reported on stderr once per call and ignored).
 pub fn default_backend() -> &'static dyn Backend {
-    &synthetic::Synthetic
+    if let Some(name) = std::env::var_os(BACKEND_ENV) {
+        match by_name(name.as_encoded_bytes()) {
+            Some(b) => return b,
+            None => eprintln!(
+                "k230-venc-sim: unknown {BACKEND_ENV}={name:?} (libav, synthetic): using libav"
+            ),
+        }
+    }
+    &libav::Libav
 }

@@ -1,0 +1,122 @@
+"""Rate control and time: CBR bit rates hit their target on the sensor's 720p test pattern;
+pts are microseconds from the sensor clock; src_frame_rate / dst_frame_rate keep the right
+share of the input frames."""
+
+import pytest
+
+from streamcheck import (
+    Chn,
+    PsnrAcc,
+    attach,
+    check_packs,
+    compare_with_source,
+    decode_file,
+    libav,  # noqa: F401  (fixture)
+    parse_log,
+    run_libav,
+    sent_count,
+    venc_script,
+    write_y4m,
+)
+
+pytestmark = pytest.mark.usefixtures("libav")
+
+# ---- 4. CBR bit rate --------------------------------------------------------------------------
+
+RATE_FRAMES = 300
+RATE_FPS = 30
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265"])
+@pytest.mark.parametrize("kbps", [1000, 4000, 8000])
+def test_cbr_rate_within_10_percent_of_target(tmp_path, codec, kbps):
+    out = tmp_path / f"rate.{codec}"
+    chn = Chn(0, codec, 1280, 720, out, attrs={"bit_rate": kbps})
+    stdout = run_libav(venc_script([chn], RATE_FRAMES), tmp_path)
+    frames = attach(parse_log(stdout)[0], out.read_bytes())
+    assert len(frames) == RATE_FRAMES
+    total = sum(f.size for f in frames)
+    achieved = total * 8 / (RATE_FRAMES / RATE_FPS) / 1000
+    per_second = [sum(f.size for f in frames[s:s + RATE_FPS]) * 8 / 1000 for s in range(0, RATE_FRAMES, RATE_FPS)]
+    report = (f"{codec} CBR {kbps} kbit/s: achieved {achieved:.0f} kbit/s ({achieved / kbps - 1:+.1%}); "
+              f"per second {[round(r) for r in per_second]}")
+    print(report)
+    assert abs(achieved / kbps - 1) <= 0.10, report
+    info = decode_file(out, codec)
+    assert not info.errors, info.errors
+    assert info.count == RATE_FRAMES and (info.width, info.height) == (1280, 720)
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265"])
+def test_cbr_rate_holds_at_the_converted_frame_rate(tmp_path, codec):
+    # 30 -> 15 fps: 90 output frames are 6 s of video at 15 fps.
+    out = tmp_path / f"rate15.{codec}"
+    chn = Chn(0, codec, 640, 480, out, attrs={"bit_rate": 2000, "src_frame_rate": 30, "dst_frame_rate": 15})
+    frames = parse_log(run_libav(venc_script([chn], 90), tmp_path))[0]
+    achieved = sum(f.size for f in frames) * 8 / (90 / 15) / 1000
+    assert abs(achieved / 2000 - 1) <= 0.10, f"{codec} 30->15 fps CBR 2000 kbit/s: achieved {achieved:.0f} kbit/s"
+
+
+# ---- 9. pts and frame-rate conversion --------------------------------------------------------
+
+W, H = 320, 240
+
+
+# Which input frames 30 -> dst keeps: every other one for 15 fps, two of three for 20 fps
+# (the first frame is always kept).
+KEEP = {15: lambda i: i % 2 == 0, 20: lambda i: i % 3 != 1}
+STEPS = {15: {66666, 66667}, 20: {33333, 33334, 66666, 66667}}
+
+
+def steps(pts):
+    return sorted({b - a for a, b in zip(pts, pts[1:])})
+
+
+@pytest.fixture(scope="module")
+def y4m(tmp_path_factory):
+    return write_y4m(tmp_path_factory.mktemp("y4m") / "scene.y4m", W, H, 64)
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265", "jpeg"])
+def test_bound_sensor_pts_are_microseconds_at_30_fps(tmp_path, codec):
+    out = tmp_path / "pts.bin"
+    stdout = run_libav(venc_script([Chn(0, codec, W, H, out)], 61), tmp_path)
+    frames = parse_log(stdout)[0]
+    pts = [f.pts for f in frames]
+    assert pts == [i * 1000000 // 30 for i in range(61)], pts[:6]
+    assert pts[-1] == 2000000 and steps(pts) == [33333, 33334]
+
+
+@pytest.mark.parametrize("dst", [15, 20])
+def test_bound_sensor_frame_rate_conversion_keeps_the_right_frames(tmp_path, dst):
+    out = tmp_path / "fr.264"
+    n = 40
+    stdout = run_libav(venc_script([Chn(0, "h264", W, H, out, attrs={"src_frame_rate": 30, "dst_frame_rate": dst})], n),
+                       tmp_path)
+    pts = [f.pts for f in parse_log(stdout)[0]]
+    kept = [i for i in range(3 * n) if KEEP[dst](i)][:n]
+    assert pts == [i * 1000000 // 30 for i in kept], pts[:6]
+    assert set(steps(pts)) <= STEPS[dst], steps(pts)
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265"])
+@pytest.mark.parametrize("dst", [15, 20])
+def test_sent_frames_rate_conversion_count_pts_and_content(tmp_path, y4m, codec, dst):
+    sent_n = 60
+    out = tmp_path / f"fr.{codec}"
+    chn = Chn(0, codec, W, H, out, attrs={"src_frame_rate": 30, "dst_frame_rate": dst})
+    stdout = run_libav(venc_script([chn], sent_n, mode="send"), tmp_path, env={"K230_SIM_Y4M": str(y4m.path)})
+    assert sent_count(stdout) == (sent_n, [])
+    frames = attach(parse_log(stdout)[0], out.read_bytes())
+    kept = [i for i in range(sent_n) if KEEP[dst](i)]
+    assert len(frames) == len(kept) == sent_n * dst // 30
+    pts = [f.pts for f in frames]
+    assert pts == [i * 1000000 // 30 for i in kept], pts[:6]
+    assert set(steps(pts)) <= STEPS[dst], steps(pts)
+    check_packs(codec, frames, 30)
+    acc = PsnrAcc()
+    info = decode_file(out, codec, lambda j, frame: compare_with_source(y4m, frame, kept[j], acc))
+    assert not info.errors, info.errors
+    assert info.count == len(kept)
+    # Each decoded picture is the kept input frame (the scene moves several pixels a frame).
+    assert acc.worst("Y") >= 30, acc.summary()
