@@ -1111,6 +1111,22 @@ fn oversized_frames_are_dropped() {
 }
 
 #[test]
+fn a_dropped_picture_restarts_the_prediction_chain() {
+    let _g = setup();
+    // 600 kbit/s at 30 fps in 4 KiB buffers: I frames (~7.5 KB) never fit, P frames (~1.2 KB)
+    // would. A P frame after a dropped picture would reference something the stream never
+    // had, so the next picture must be an IDR again (and is dropped again here).
+    assert_eq!(create(0, &h264_attr(320, 240, 5, 30, 30, 600, 2, 4096)), 0);
+    assert_eq!(start(0), 0);
+    let (f, _) = user_frame(320, 240, 320, 0, 0);
+    for _ in 0..3 {
+        assert_eq!(send(0, &f, 0), 0);
+        assert_eq!(get(0, 12, 0).code(), VENC_EMPTY);
+    }
+    assert_eq!(venc::counters(0).unwrap().dropped_large, 3);
+}
+
+#[test]
 fn fault_injection() {
     let _g = setup();
     assert_eq!(fault(c"kd_mpi_nope", 1, 0, 1), -1);

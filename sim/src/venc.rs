@@ -428,7 +428,7 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
     };
     let idr = ch.cfg.codec == Codec::Jpeg || ch.gop_pos == 0 || ch.idr_request;
     ch.spans.clear();
-    ch.enc.encode(
+    let encoded = ch.enc.encode(
         &pic,
         FrameReq {
             index: ch.encoded,
@@ -436,7 +436,13 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
         },
         out,
         &mut ch.spans,
-    )?;
+    );
+    if encoded == Err(EncodeError::TooLarge) {
+        // The encoder has moved on from a picture the stream never gets: restart the
+        // prediction chain so that what follows still decodes.
+        ch.idr_request = true;
+    }
+    encoded?;
     if ch.spans.is_empty() {
         // A backend that produced nothing: no frame, the buffer stays free.
         return Ok(());
