@@ -4,10 +4,13 @@
 #               Example 1 on it and summarise the H.264 stream it wrote
 #   make test   install what is missing, cargo tests, riscv64 build of the core, simulator
 #               MicroPython, pytest suite
+#   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
+#               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
 #   make setup | micropython | clean | distclean
 #
 # Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), CARGO, PYTHON,
-# JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1).
+# JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1), BENCH_ARGS
+# (arguments of scripts/bench.py for `make bench`, e.g. --rounds 5 --callgrind).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -22,6 +25,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_EXAMPLE ?= doc_example1
+BENCH_ARGS ?=
 RUST_K230_TARGET := riscv64gc-unknown-linux-gnu
 
 export CARGO
@@ -47,7 +51,7 @@ MPY_UNIX_ARGS_2025 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_2025) \
 ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
 	python_tests/test_streams.py
 
-.PHONY: all setup micropython micropython-2025 run test clean distclean
+.PHONY: all setup micropython micropython-2025 run test bench clean distclean
 
 all: micropython
 
@@ -96,6 +100,13 @@ test:
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
 	$(MAKE) --no-print-directory micropython-2025
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_2025) $(PYTHON) -m pytest -q $(ABI_SUITES)
+
+# Not a test: it reports the numbers and fails only when a run fails, never on a slow result.
+bench:
+	$(MAKE) --no-print-directory setup
+	$(MAKE) --no-print-directory micropython
+	cd $(ROOT) && $(CARGO) build --release -p k230-venc-sim --bin raw_encoder_bench
+	$(PYTHON) $(ROOT)/scripts/bench.py $(BENCH_ARGS)
 
 # Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
 clean:

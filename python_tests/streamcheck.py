@@ -510,6 +510,7 @@ class Decoded:
     width: int = 0
     height: int = 0
     has_b_frames: int = 0
+    framerate: object = None      # from the stream's timing info (H.264 / H.265 VUI)
     pict_types: list = field(default_factory=list)
     key_frames: list = field(default_factory=list)
     errors: list = field(default_factory=list)
@@ -544,6 +545,7 @@ def decode_file(path, codec, on_frame=None):
             info.codec = ctx.name
             info.profile = ctx.profile
             info.has_b_frames = ctx.has_b_frames
+            info.framerate = ctx.framerate
     info.errors = [f"[{name}] {msg.strip()}" for level, name, msg in logs if level <= av.logging.ERROR]
     return info
 

@@ -55,6 +55,9 @@ def test_cbr_rate_holds_at_the_converted_frame_rate(tmp_path, codec):
     frames = parse_log(run_libav(venc_script([chn], 90), tmp_path))[0]
     achieved = sum(f.size for f in frames) * 8 / (90 / 15) / 1000
     assert abs(achieved / 2000 - 1) <= 0.10, f"{codec} 30->15 fps CBR 2000 kbit/s: achieved {achieved:.0f} kbit/s"
+    info = decode_file(out, codec)
+    assert not info.errors and info.count == 90
+    assert info.framerate == 15, f"the stream's timing info says {info.framerate} fps"   # players play it at 15
 
 
 # ---- 9. pts and frame-rate conversion --------------------------------------------------------
