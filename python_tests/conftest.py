@@ -1,6 +1,7 @@
 """Shared helpers: run MicroPython scripts on the simulator build and parse what they write."""
 
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MPY = Path(os.environ.get("K230_VENC_MPY", ROOT / "build" / "unix_sim" / "micropython")).resolve()
 EXAMPLES = ROOT / "examples"
+# Optional command that runs the binary, e.g. "qemu-riscv64" for the riscv64 cross build.
+MPY_RUNNER = shlex.split(os.environ.get("K230_VENC_MPY_RUNNER", ""))
 
 
 def run_mpy(source, cwd, timeout=300, env=None):
@@ -21,7 +24,7 @@ def run_mpy(source, cwd, timeout=300, env=None):
     if env:
         full_env.update(env)
     return subprocess.run(
-        [str(MPY), str(script)],
+        [*MPY_RUNNER, str(MPY), str(script)],
         cwd=cwd,
         capture_output=True,
         text=True,

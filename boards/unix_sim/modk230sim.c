@@ -228,7 +228,12 @@ static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
 static mp_obj_t k230sim_backend(size_t n_args, const mp_obj_t *args) {
     if (n_args == 1 && args[0] != mp_const_none) {
         const char *name = mp_obj_str_get_str(args[0]);
-        if (k230_sim_set_backend(name) != 0) {
+        int32_t rc = k230_sim_set_backend(name);
+        if (rc == -2) {
+            mp_raise_msg_varg(&mp_type_ValueError,
+                MP_ERROR_TEXT("backend %s is not compiled into this simulator (built without its %s feature)"),
+                name, name);
+        } else if (rc != 0) {
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown backend: %s"), name);
         }
     }

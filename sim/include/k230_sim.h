@@ -68,8 +68,9 @@ void k230_sim_get_stats(k230_sim_stats *out);
 
 /* Codec backend for channels created from now on, by name: "libav" (real x264 / x265 / JPEG,
  * the default) or "synthetic" (placeholder streams naming the encoded picture). The initial
- * backend is the one named by the environment variable K230_SIM_BACKEND, else "libav".
- * Returns 0 or -1 if unknown. */
+ * backend is the one named by the environment variable K230_SIM_BACKEND, else "libav" ("synthetic"
+ * in a simulator built without its libav feature). Returns 0, -1 if unknown, or -2 if this
+ * simulator was built without that backend. */
 int32_t k230_sim_set_backend(const char *name);
 const char *k230_sim_backend(void);
 

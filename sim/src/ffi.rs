@@ -493,7 +493,8 @@ pub unsafe extern "C" fn k230_sim_get_stats(out: *mut K230SimStats) {
     }
 }
 
-/// Selects the codec backend for channels created from now on: 0, or -1 if unknown.
+/// Selects the codec backend for channels created from now on: 0, -1 if unknown, or -2 if
+/// this simulator was built without it (`libav` without the crate's `libav` feature).
 ///
 /// # Safety
 /// `name` is NULL or a NUL-terminated string.
@@ -509,6 +510,7 @@ pub unsafe extern "C" fn k230_sim_set_backend(name: *const c_char) -> i32 {
             state::lock().backend = b;
             0
         }
+        None if codec::is_compiled_out(name.to_bytes()) => -2,
         None => -1,
     }
 }

@@ -22,8 +22,8 @@
 //!   pack splitting when the caller's pack array is short, blocking / non-blocking / timed
 //!   waits in real time (condvar), pts in microseconds.
 //! - **Codec** ([`codec`]): a backend trait with two backends, chosen when a channel is
-//!   created (see *Codec backends* below): `libav` ([`codec::libav`], real H.264 / H.265 /
-//!   JPEG, the default) and `synthetic` ([`codec::synthetic`], whose docs define the payload
+//!   created (see *Codec backends* below): `libav` (`codec::libav`, real H.264 / H.265 /
+//!   JPEG, the default; cargo feature `libav`, on by default) and `synthetic` ([`codec::synthetic`], whose docs define the payload
 //!   text tests parse: `frame=<n> y=<hex> uv=<hex> pts=<us> size=<w>x<h>`).
 //! - **Faults** ([`fault`]) and **stats** ([`stats`]) for error-path and leak tests.
 //!
@@ -33,7 +33,9 @@
 //! is produced when someone asks for it) and real for timeouts.
 //!
 //! # Codec backends
-//! - `libav` (default): real streams. H.264 through libx264 and H.265 through libx265, both
+//! - `libav` (default; the crate's `libav` feature, on by default: without it, e.g.
+//!   `--no-default-features` for cross-architecture builds, the crate has no FFmpeg /
+//!   `jpeg-encoder` dependency and `synthetic` is the only backend): real streams. H.264 through libx264 and H.265 through libx265, both
 //!   driven through the system's libavcodec (FFmpeg 5.1 on Debian 12) with the crate
 //!   `ffmpeg-next`; JPEG with the pure-Rust crate `jpeg-encoder`. Why: libavcodec gives both
 //!   video encoders behind one API, already packaged by the distribution (`libavcodec-dev`,
@@ -45,7 +47,7 @@
 //!   scale that `q_factor` 1..99 means and reads the NV12 rows directly. The settings
 //!   (ultrafast preset with CABAC forced on for Main / High and 8x8 transform for High, no
 //!   B-frames, no lookahead, one slice, closed GOP, CBR with `vbv-maxrate = vbv-bufsize =
-//!   bit_rate`) are listed in [`codec::libav`]. Measured on this project's 2-core machine,
+//!   bit_rate`) are listed in `codec::libav`. Measured on this project's 2-core machine,
 //!   300 frames of the 1280x720 test pattern at 30 fps, GOP 30: H.264 achieves 990 / 3960 /
 //!   7920 kbit/s for 1000 / 4000 / 8000, H.265 976 / 3901 / 7801; 1080p H.264 Main runs
 //!   about 160 fps through the whole sensor -> VENC -> GetStream path (the encoder alone
@@ -57,7 +59,8 @@
 //! - Selection, for channels created from then on: `k230_sim_set_backend("libav" |
 //!   "synthetic")` (Python: `_k230sim.backend(name)`), else the environment variable
 //!   `K230_SIM_BACKEND=libav|synthetic` (read at start-up and on every reset; an unknown name
-//!   is reported on stderr and ignored), else `libav`. A channel keeps the backend it was
+//!   is reported on stderr and ignored), else `libav` (`synthetic` without the feature;
+//!   selecting `libav` then fails with -2). A channel keeps the backend it was
 //!   created with. `K230_SIM_AVLOG=1` shows FFmpeg's / x264's debug log (one line per frame).
 //! - Stream shape (both backends): one output frame per kept input frame; an IDR exactly
 //!   every `gop` output frames (and after `request_idr`), forced by the simulator, whose

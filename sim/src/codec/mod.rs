@@ -1,16 +1,18 @@
-//! Codec backends behind a small trait: [`libav`] (real H.264 / H.265 / JPEG, the default)
-//! and [`synthetic`] (deterministic placeholder streams whose payload names the encoded
-//! picture; no encoder, any architecture, fast).
+//! Codec backends behind a small trait: `libav` (real H.264 / H.265 / JPEG, the default;
+//! compiled in with the crate's `libav` feature, on by default) and [`synthetic`]
+//! (deterministic placeholder streams whose payload names the encoded picture; no encoder,
+//! any architecture, fast; always compiled in).
 //!
 //! The backend is chosen when a channel is created: `k230_sim_set_backend(name)`
 //! (`_k230sim.backend(name)`), else the `K230_SIM_BACKEND` environment variable
 //! (`libav` or `synthetic`, read when the simulator starts and on every reset), else
-//! `libav`.
+//! `libav`, or `synthetic` when the simulator was built without the `libav` feature.
 //!
 //! A [`Backend`] opens one [`Encoder`] per VENC channel. The encoder turns one NV12
 //! [`Picture`] into the bytes of one output frame, written into the channel's free output
 //! buffer, and lists its packs ([`PackSpan`]: HEADER / I / P, in delivery order).
 
+#[cfg(feature = "libav")]
 pub mod libav;
 pub mod synthetic;
 
@@ -100,7 +102,15 @@ pub trait Backend: Sync {
 }
 
 /// Every backend compiled in, default first.
-pub static BACKENDS: &[&dyn Backend] = &[&libav::Libav, &synthetic::Synthetic];
+pub static BACKENDS: &[&dyn Backend] = &[
+    #[cfg(feature = "libav")]
+    &libav::Libav,
+    &synthetic::Synthetic,
+];
+
+/// The names of every backend this crate has, compiled in or not (a build without the
+/// `libav` feature knows the name `libav` but cannot select it).
+pub const KNOWN_BACKENDS: &[&str] = &["libav", "synthetic"];
 
 /// Environment variable naming the backend used when none was selected.
 pub const BACKEND_ENV: &str = "K230_SIM_BACKEND";
@@ -113,16 +123,31 @@ pub fn by_name(name: &[u8]) -> Option<&'static dyn Backend> {
         .find(|b| b.name().to_bytes() == name)
 }
 
-/// The default backend: the one `K230_SIM_BACKEND` names, else `libav` (an unknown name is
-/// reported on stderr once per call and ignored).
+/// Whether `name` is a backend of this crate that this build does not contain.
+pub fn is_compiled_out(name: &[u8]) -> bool {
+    by_name(name).is_none() && KNOWN_BACKENDS.iter().any(|k| k.as_bytes() == name)
+}
+
+/// The default backend: the one `K230_SIM_BACKEND` names, else the first compiled in
+/// (`libav`, or `synthetic` without the `libav` feature). An unknown or compiled-out name
+/// is reported on stderr once per call and ignored.
 pub fn default_backend() -> &'static dyn Backend {
+    let fallback = BACKENDS[0];
     if let Some(name) = std::env::var_os(BACKEND_ENV) {
-        match by_name(name.as_encoded_bytes()) {
+        let bytes = name.as_encoded_bytes();
+        match by_name(bytes) {
             Some(b) => return b,
+            None if is_compiled_out(bytes) => eprintln!(
+                "k230-venc-sim: {BACKEND_ENV}={name:?}: this simulator was built without that \
+                 backend (cargo feature of k230-venc-sim): using {}",
+                fallback.name().to_string_lossy()
+            ),
             None => eprintln!(
-                "k230-venc-sim: unknown {BACKEND_ENV}={name:?} (libav, synthetic): using libav"
+                "k230-venc-sim: unknown {BACKEND_ENV}={name:?} ({}): using {}",
+                KNOWN_BACKENDS.join(", "),
+                fallback.name().to_string_lossy()
             ),
         }
     }
-    &libav::Libav
+    fallback
 }
