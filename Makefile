@@ -3,14 +3,16 @@
 #   make run    install what is missing, build the simulator MicroPython, run the manual's
 #               Example 1 on it and summarise the H.264 stream it wrote
 #   make test   install what is missing, cargo tests, riscv64 build of the core, simulator
-#               MicroPython, pytest suite
+#               MicroPython, pytest suite; the simulator MicroPython cross-built for riscv64
+#               (synthetic backend) and the API/error/lifecycle/stream suites under qemu-riscv64
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
-#   make setup | micropython | clean | distclean
+#   make setup | micropython | micropython-2025 | micropython-riscv64 | clean | distclean
 #
 # Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), CARGO, PYTHON,
 # JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1), BENCH_ARGS
-# (arguments of scripts/bench.py for `make bench`, e.g. --rounds 5 --callgrind).
+# (arguments of scripts/bench.py for `make bench`, e.g. --rounds 5 --callgrind),
+# RISCV64_CROSS_COMPILE (default riscv64-linux-gnu-), RISCV64_RUNNER (default qemu-riscv64).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -51,7 +53,24 @@ MPY_UNIX_ARGS_2025 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_2025) \
 ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
 	python_tests/test_streams.py
 
-.PHONY: all setup micropython micropython-2025 run test bench clean distclean
+# The same build cross-compiled for riscv64 (the K230 big core's ISA), statically linked, run
+# under qemu-riscv64: the simulator without its libav backend (cargo --no-default-features:
+# synthetic streams only, no FFmpeg for the target), with its own build and cargo target dirs.
+# The Rust staticlib is built with crt-static so that rustc asks for libgcc_eh (static) instead
+# of libgcc_s (shared only) in the native libraries sim.mk passes to the static link.
+UNIX_BUILD_RISCV64 := $(BUILD_DIR)/unix_sim_riscv64
+MICROPYTHON_RISCV64 := $(UNIX_BUILD_RISCV64)/micropython
+RISCV64_CROSS_COMPILE ?= riscv64-linux-gnu-
+RISCV64_RUNNER ?= qemu-riscv64
+MPY_UNIX_ARGS_RISCV64 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_RISCV64) \
+	CROSS_COMPILE=$(RISCV64_CROSS_COMPILE) LDFLAGS_EXTRA=-static \
+	K230_VENC_RUST_TARGET=$(RUST_K230_TARGET) K230_VENC_CARGO_FLAGS="--no-default-features" \
+	K230_VENC_TARGET_DIR=$(ROOT)/target/riscv64-sim
+# The suites that run on the riscv64 build (they need no real encoder).
+RISCV64_SUITES := python_tests/test_api.py python_tests/test_errors.py \
+	python_tests/test_lifecycle.py python_tests/test_streams.py
+
+.PHONY: all setup micropython micropython-2025 micropython-riscv64 run test bench clean distclean
 
 all: micropython
 
@@ -72,6 +91,13 @@ micropython-2025:
 	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
 	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_2025)
 	@echo "built $(MICROPYTHON_2025)"
+
+micropython-riscv64:
+	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
+	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
+	CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+		$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_RISCV64)
+	@echo "built $(MICROPYTHON_RISCV64) (run it with $(RISCV64_RUNNER))"
 
 run:
 	$(MAKE) --no-print-directory setup
@@ -95,11 +121,18 @@ test:
 	cd $(ROOT) && $(CARGO) test -p k230-venc --features abi-2025
 	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --features abi-2025
 	K230_CORE_TARGET=$(RUST_K230_TARGET) $(ROOT)/scripts/check_core_archive.sh
+	$(ROOT)/scripts/check_sdk_layout_test.sh
 	cd $(ROOT) && $(CARGO) build --release -q -p k230-venc --target riscv64gc-unknown-none-elf
 	$(MAKE) --no-print-directory micropython
+	JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
 	$(MAKE) --no-print-directory micropython-2025
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_2025) $(PYTHON) -m pytest -q $(ABI_SUITES)
+	cd $(ROOT) && $(CARGO) clippy -p k230-venc-sim --no-default-features --all-targets -- -D warnings
+	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --no-default-features
+	$(MAKE) --no-print-directory micropython-riscv64
+	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_RISCV64) K230_VENC_MPY_RUNNER="$(RISCV64_RUNNER)" \
+		$(PYTHON) -m pytest -q $(RISCV64_SUITES)
 
 # Not a test: it reports the numbers and fails only when a run fails, never on a slow result.
 bench:
@@ -110,7 +143,7 @@ bench:
 
 # Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
 clean:
-	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(OUT_DIR)
+	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(OUT_DIR)
 	cd $(ROOT) && $(CARGO) clean
 
 distclean: clean

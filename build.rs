@@ -2,12 +2,36 @@
 //!
 //! By default the input is the project's own declaration header
 //! `include/k230_mpp.h`. When `K230_SDK_MPP_DIR` points at a K230 MPP tree
-//! (the directory holding `include/` and `userapps/api/`), the bindings are
-//! generated from the SDK's own headers instead; the layout asserts in
-//! `src/mpp.rs` then check that the SDK agrees with the facts we rely on.
+//! (the directory holding `include/`, `include/comm/` and `userapps/api/`), the
+//! bindings are generated from the SDK's own headers instead (an umbrella
+//! including `mpi_venc_api.h`, `mpi_sys_api.h` and `mpi_vb_api.h`).
+//!
+//! `K230_SDK_MPP_DIR` check. Before generating, the SDK headers and the own
+//! header are both parsed by libclang for the build target (and with
+//! `-DK230_MPP_ABI_2025` under `--features abi-2025`) and compared
+//! (`build_support/sdk_abi.rs`): for every type in TYPES its kind, size and
+//! alignment and, for structs/unions, every field's name, offset, type and
+//! size; for every function in FUNCTIONS that the own header declares for the
+//! selected ABI generation, that the SDK declares it (not `static`) with the
+//! same result and parameter types. Typedefs are resolved, enums compare as
+//! their integer type and `const` is ignored, so only ABI differences count.
+//! Functions of the other generation are not required. Any difference fails
+//! the build; cargo prints, under `--- stderr`, one line per difference, e.g.
+//!
+//! ```text
+//! K230_SDK_MPP_DIR=/opt/mpp: the SDK's MPP headers do not match the declarations the core is written against (include/k230_mpp.h), 1 difference(s):
+//!   - k_venc_pack.len: offset 8, u32 (4 bytes) in include/k230_mpp.h; offset 8, u64 (8 bytes) in the SDK
+//! ```
+//!
+//! Enum values the core relies on are checked by the asserts in `src/mpp.rs`.
+//! `scripts/check_sdk_layout_test.sh` (run by `make test`) proves the check
+//! fails on a changed field and a changed function signature.
 
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+#[path = "build_support/sdk_abi.rs"]
+mod sdk_abi;
 
 /// Every MPP function the core calls.
 const FUNCTIONS: &[&str] = &[
@@ -81,13 +105,59 @@ fn clang_target(target: &str) -> String {
     target.to_string()
 }
 
+/// Arguments bindgen adds on its own, so that the SDK check parses exactly what bindgen does:
+/// `BINDGEN_EXTRA_CLANG_ARGS[_<target>]` and the C include paths of a `clang` on the PATH.
+fn bindgen_extra_args(target: &str, args: &[String]) -> Vec<String> {
+    let var = "BINDGEN_EXTRA_CLANG_ARGS";
+    let vars = [
+        format!("{var}_{target}"),
+        format!("{var}_{}", target.replace('-', "_")),
+        var.to_string(),
+    ];
+    for v in &vars {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
+    let mut extra: Vec<String> = vars
+        .iter()
+        .find_map(|v| env::var(v).ok())
+        .map(|s| s.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    let for_clang: Vec<String> = args
+        .iter()
+        .chain(&extra)
+        .filter(|a| !a.starts_with("-I"))
+        .cloned()
+        .collect();
+    if let Some(paths) =
+        clang_sys::support::Clang::find(None, &for_clang).and_then(|c| c.c_search_paths)
+    {
+        for p in paths {
+            extra.push("-isystem".into());
+            extra.push(p.to_string_lossy().into_owned());
+        }
+    }
+    extra
+}
+
+/// Writes `path` only when its content changes (keeps its mtime stable across runs).
+fn write_if_changed(path: &Path, content: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(content) {
+        std::fs::write(path, content).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+}
+
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let target = env::var("TARGET").unwrap();
+    let own_header = manifest.join("include/k230_mpp.h");
     println!("cargo:rerun-if-env-changed=K230_SDK_MPP_DIR");
     println!("cargo:rerun-if-changed=include/k230_mpp.h");
 
+    let mut clang_args = vec![format!("--target={}", clang_target(&target))];
+    if env::var_os("CARGO_FEATURE_ABI_2025").is_some() {
+        clang_args.push("-DK230_MPP_ABI_2025".into());
+    }
     let mut builder = bindgen::Builder::default()
         .use_core()
         .ctypes_prefix("cty")
@@ -95,28 +165,49 @@ fn main() {
         .derive_default(true)
         .derive_debug(false)
         .layout_tests(false)
-        .clang_arg(format!("--target={}", clang_target(&target)));
-    if env::var_os("CARGO_FEATURE_ABI_2025").is_some() {
-        builder = builder.clang_arg("-DK230_MPP_ABI_2025");
-    }
+        .clang_args(&clang_args);
 
     match env::var_os("K230_SDK_MPP_DIR") {
         Some(sdk) => {
             let sdk = PathBuf::from(sdk);
             let umbrella = out.join("k230_sdk_umbrella.h");
-            std::fs::write(
+            write_if_changed(
                 &umbrella,
                 "#include \"mpi_venc_api.h\"\n#include \"mpi_sys_api.h\"\n#include \"mpi_vb_api.h\"\n",
-            )
-            .expect("write umbrella header");
+            );
+            let mut sdk_args = clang_args.clone();
             for dir in ["include", "include/comm", "userapps/api"] {
-                builder = builder.clang_arg(format!("-I{}", sdk.join(dir).display()));
+                sdk_args.push(format!("-I{}", sdk.join(dir).display()));
+            }
+            for a in &sdk_args[clang_args.len()..] {
+                builder = builder.clang_arg(a);
+            }
+            let extra = bindgen_extra_args(&target, &sdk_args);
+            let check = sdk_abi::Check {
+                own_header: &own_header,
+                own_args: clang_args.iter().chain(&extra).cloned().collect(),
+                sdk_dir: &sdk,
+                sdk_header: &umbrella,
+                sdk_args: sdk_args.iter().chain(&extra).cloned().collect(),
+                types: TYPES,
+                functions: FUNCTIONS,
+            };
+            match sdk_abi::check(&check) {
+                Ok(files) => {
+                    for f in files {
+                        println!("cargo:rerun-if-changed={}", f.display());
+                    }
+                }
+                Err(report) => {
+                    eprintln!("error: {report}");
+                    std::process::exit(1);
+                }
             }
             builder = builder.header(umbrella.to_string_lossy());
             println!("cargo:rustc-cfg=k230_sdk_headers");
         }
         None => {
-            builder = builder.header(manifest.join("include/k230_mpp.h").to_string_lossy());
+            builder = builder.header(own_header.to_string_lossy());
         }
     }
     println!("cargo::rustc-check-cfg=cfg(k230_sdk_headers)");
