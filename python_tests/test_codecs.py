@@ -3,13 +3,16 @@ examples in H.264 and H.265, the H.264 profiles, the GOP / pack layout the K230 
 JPEG channels, and three channels of different codecs at once."""
 
 import os
+import re
 import subprocess
 
 import pytest
 
-from conftest import MPY, doc_example, split_nals
+from conftest import MPY, MPY_RUNNER, doc_example, split_nals
 from streamcheck import (
+    STREAM_TYPE_HEADER,
     Chn,
+    Frame,
     PsnrAcc,
     attach,
     check_packs,
@@ -39,10 +42,10 @@ CODEC_NAMES = {"h264": "h264", "h265": "hevc"}
 def test_libav_is_the_default_backend(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("K230_SIM_BACKEND", "MICROPYPATH")}
     code = "import _k230sim; print(_k230sim.backend())"
-    default = subprocess.run([str(MPY), "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    default = subprocess.run([*MPY_RUNNER, str(MPY), "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert default.stdout.strip() == "libav", default
     env["K230_SIM_BACKEND"] = "synthetic"
-    chosen = subprocess.run([str(MPY), "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    chosen = subprocess.run([*MPY_RUNNER, str(MPY), "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert chosen.stdout.strip() == "synthetic", chosen
 
 
@@ -63,12 +66,28 @@ def doc_streams(libav, tmp_path_factory):  # noqa: F811
     return {run: (out, path) for run, out, path in zip(DOC_RUNS, outs, paths)}
 
 
+def doc_example_frames(stdout):
+    """The GetStream results of a doc example, from the packs it prints ("Stream size: N
+    Stream type: T", one line per pack): a HEADER pack and the pack after it are one frame."""
+    frames = []
+    for size, kind in re.findall(r"[Ss]tream size:\s+(\d+)\s+[Ss]tream type:\s+(\d+)", stdout):
+        pack = (int(kind), int(size), 0)
+        if frames and frames[-1].types == [STREAM_TYPE_HEADER]:
+            frames[-1].packs.append(pack)
+        else:
+            frames.append(Frame([pack]))
+    return frames
+
+
 @pytest.mark.parametrize("name,codec", DOC_RUNS)
 def test_doc_example_stream_decodes(doc_streams, name, codec):
     stdout, path = doc_streams[(name, codec)]
     assert "Traceback" not in stdout, stdout[-3000:]
     assert "VENC test stops" in stdout or "venc_test stop" in stdout
     data = path.read_bytes()
+    frames = attach(doc_example_frames(stdout), data)     # the printed sizes add up to the file
+    assert len(frames) == 200
+    check_packs(codec, frames, 30)                       # default gopLen
     info = decode_file(path, codec)
     assert not info.errors, info.errors
     assert info.codec == CODEC_NAMES[codec]
