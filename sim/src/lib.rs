@@ -104,8 +104,9 @@
 //! - Bound input is produced on demand (virtual time): get_stream / query_status on an
 //!   empty queue pull sensor frames only while an output buffer is free, so the K230 rule
 //!   "drop VI frames while the output is full" never triggers; the sensor just does not
-//!   advance. A bound sensor channel whose size differs from the channel's picture size
-//!   produces nothing for that channel.
+//!   advance. A running bound sensor channel whose size differs from the channel's picture
+//!   size produces nothing for that channel, and get_stream then fails at once with VENC
+//!   `ILLEGAL_PARAM` instead of waiting forever (query_status reports no packs).
 //! - A frame larger than one output buffer is dropped and counted ([`venc::counters`]);
 //!   send_frame still returns 0.
 //! - Blocking waits end early only for data / a free buffer; if the channel is destroyed

@@ -812,6 +812,20 @@ fn vicap_rules_and_snapshot() {
 }
 
 #[test]
+fn bound_sensor_of_another_size_is_an_error_not_a_wait() {
+    let _g = setup();
+    // The channel is 320x240 (small_attr); the sensor runs at 640x480.
+    sensor(0, 0, 640, 480, 30);
+    assert_eq!(bind((K_ID_VI, 0, 0), (K_ID_VENC, 0, 0)), 0);
+    assert_eq!(create(0, &small_attr()), 0);
+    assert_eq!(start(0), 0);
+    assert_eq!(query(0).unwrap().cur_packs, 0);
+    let t0 = std::time::Instant::now();
+    assert_eq!(get(0, 12, -1).code(), err::venc(num::ILLEGAL_PARAM));
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
 fn bound_flow_gop_pts_and_payload() {
     let _g = setup();
     bound_channel(0, &small_attr(), 30);

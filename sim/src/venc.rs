@@ -483,8 +483,9 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
 }
 
 /// Bound channel with an empty queue: pull sensor frames until one is queued or no output
-/// buffer is free.
-fn pull_bound(sim: &mut Sim, c: usize) {
+/// buffer is free. A running sensor channel whose size differs from the channel's picture
+/// size is an error ([`policy::BOUND_SIZE_MISMATCH`]) rather than an endless wait.
+fn pull_bound(sim: &mut Sim, c: usize) -> KResult {
     let Sim {
         arena,
         venc,
@@ -493,19 +494,27 @@ fn pull_bound(sim: &mut Sim, c: usize) {
         ..
     } = sim;
     let Some(ch) = venc[c].as_deref_mut() else {
-        return;
+        return Ok(());
     };
-    let Some(b) = binds[c].as_mut() else { return };
+    let Some(b) = binds[c].as_mut() else {
+        return Ok(());
+    };
     if !ch.started || !ch.queue.is_empty() {
-        return;
+        return Ok(());
     }
-    if vicap[b.dev].live_size(b.chn) != Some((ch.cfg.width, ch.cfg.height)) {
-        return;
+    match vicap[b.dev].live_size(b.chn) {
+        None => return Ok(()), // not running (yet): frames may still come
+        Some(size) if size != (ch.cfg.width, ch.cfg.height) => {
+            return Err(policy::BOUND_SIZE_MISMATCH)
+        }
+        Some(_) => {}
     }
     // Bounded: enough input frames for one kept frame, plus a few too-large drops.
     for _ in 0..ch.cfg.src_fps as usize + 4 {
         // Nothing is pulled without a free buffer, so no frame is ever dropped as "full".
-        let Some(buf) = ch.free_buf() else { return };
+        let Some(buf) = ch.free_buf() else {
+            return Ok(());
+        };
         let index = b.cursor;
         b.cursor += 1;
         let (keep, acc) = ch.rate_keep();
@@ -515,7 +524,7 @@ fn pull_bound(sim: &mut Sim, c: usize) {
             continue;
         }
         let Ok(f) = vicap::render_into_ring(arena, vicap, b.dev, b.chn, index) else {
-            return;
+            return Ok(());
         };
         let stride = u64::from(f.width);
         let input = Input {
@@ -526,10 +535,11 @@ fn pull_bound(sim: &mut Sim, c: usize) {
             pts: f.pts,
         };
         match encode_frame(arena, ch, input, buf) {
-            Ok(()) => return,
+            Ok(()) => return Ok(()),
             Err(_) => ch.dropped_large += 1,
         }
     }
+    Ok(())
 }
 
 /// `kd_mpi_venc_send_frame`.
@@ -673,12 +683,13 @@ pub(crate) fn get_stream(
     }
     let deadline = state::deadline(milli_sec);
     loop {
-        pull_bound(&mut guard, c);
+        let pulled = pull_bound(&mut guard, c);
         let ch = chn_mut(&mut guard, c)?;
         if !ch.queue.is_empty() {
             deliver(ch, stream);
             return Ok(());
         }
+        pulled?;
         if milli_sec == 0 {
             return Err(policy::GET_STREAM_TIMEOUT);
         }
@@ -734,7 +745,8 @@ pub(crate) fn query_status(
     let c = chn_index(chn)?;
     chn_mut(sim, c)?;
     let status = status.ok_or(err::venc(num::NULL_PTR))?;
-    pull_bound(sim, c);
+    // A size mismatch shows in get_stream; the status just reports no packs.
+    let _ = pull_bound(sim, c);
     let ch = chn_mut(sim, c)?;
     let cur = ch.queue.front().map_or(0, |f| f.packs.len() - f.next);
     let st = k_venc_chn_status {
