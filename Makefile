@@ -143,7 +143,7 @@ bench:
 
 # Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
 clean:
-	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(OUT_DIR)
+	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(BUILD_DIR)/canmv_check $(OUT_DIR)
 	cd $(ROOT) && $(CARGO) clean
 
 distclean: clean

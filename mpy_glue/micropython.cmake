@@ -22,7 +22,7 @@ separate_arguments(_k230_venc_cargo_flags UNIX_COMMAND "${K230_VENC_CARGO_FLAGS}
 
 # cargo decides what is stale, so it runs on every build.
 add_custom_target(k230_venc_cargo
-    COMMAND ${CARGO} build --release -p k230-venc ${_k230_venc_target_args} ${_k230_venc_cargo_flags}
+    COMMAND ${CARGO} build --release -p k230-venc --target-dir ${K230_VENC_TARGET_DIR} ${_k230_venc_target_args} ${_k230_venc_cargo_flags}
     WORKING_DIRECTORY ${K230_VENC_ROOT}
     BYPRODUCTS ${K230_VENC_LIB}
     COMMENT "cargo build k230-venc"

@@ -411,7 +411,13 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
                 break;
             }
         }
+        // Between slices do what the port does while it waits (CanMV's hook also serves the
+        // IDE's stop request); else at least raise Ctrl-C and run scheduled callbacks.
+        #ifdef MICROPY_EVENT_POLL_HOOK
+        MICROPY_EVENT_POLL_HOOK
+        #else
         mp_handle_pending(true);
+        #endif
     }
     if (ret == VENC_ERR_TIMEOUT) {
         return venc_uint_obj((uint32_t)err.code);
