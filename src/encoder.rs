@@ -366,16 +366,10 @@ impl<M: Mpp> Venc<M> {
     pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
         let c = chn_index(chn)?;
         let cfg = attr.validate()?;
-        let ch = &self.chns[c];
-        if ch.state != ChnState::Free {
-            return Err(Error::State {
-                op: "Create",
-                chn: c as u32,
-                state: ch.state,
-                hint: "it is already created: Destroy it first or use another channel",
-            });
-        }
-        let Some(bufs) = ch.outbufs else {
+        self.need("Create", c, &[ChnState::Free], |_| {
+            "it is already created: Destroy it first or use another channel"
+        })?;
+        let Some(bufs) = self.chns[c].outbufs else {
             return Err(Error::Order {
                 what: "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first (before MediaManager.init())",
             });
@@ -401,7 +395,15 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
-    fn need(&self, op: &'static str, c: usize, ok: &[ChnState], hint: &'static str) -> Result<()> {
+    /// Refuses `op` unless channel `c` is in one of the `ok` states; `hint` tells, for the
+    /// state it is in, what to do instead.
+    fn need(
+        &self,
+        op: &'static str,
+        c: usize,
+        ok: &[ChnState],
+        hint: impl Fn(ChnState) -> &'static str,
+    ) -> Result<()> {
         let state = self.chns[c].state;
         if ok.contains(&state) {
             Ok(())
@@ -410,7 +412,7 @@ impl<M: Mpp> Venc<M> {
                 op,
                 chn: c as u32,
                 state,
-                hint,
+                hint: hint(state),
             })
         }
     }
@@ -421,15 +423,10 @@ impl<M: Mpp> Venc<M> {
     /// State unless created and not started; Mpp.
     pub fn start(&mut self, chn: i64) -> Result<()> {
         let c = chn_index(chn)?;
-        if self.chns[c].state == ChnState::Started {
-            return Err(Error::State {
-                op: "Start",
-                chn: c as u32,
-                state: ChnState::Started,
-                hint: "it is already started",
-            });
-        }
-        self.need("Start", c, &[ChnState::Created], "call Create first")?;
+        self.need("Start", c, &[ChnState::Created], |state| match state {
+            ChnState::Started => "it is already started",
+            _ => "call Create first",
+        })?;
         self.bufs_attach(c)?;
         self.mpp
             .venc_start_chn(c as u32)
@@ -444,12 +441,9 @@ impl<M: Mpp> Venc<M> {
     /// State when the channel is not created; Mpp.
     pub fn stop(&mut self, chn: i64) -> Result<()> {
         let c = chn_index(chn)?;
-        self.need(
-            "Stop",
-            c,
-            &[ChnState::Created, ChnState::Started],
-            "call Create and Start first",
-        )?;
+        self.need("Stop", c, &[ChnState::Created, ChnState::Started], |_| {
+            "call Create and Start first"
+        })?;
         self.mpp
             .venc_stop_chn(c as u32)
             .map_err(|e| mpp_err("kd_mpi_venc_stop_chn", e))?;
@@ -464,20 +458,10 @@ impl<M: Mpp> Venc<M> {
     /// State when not created (e.g. a second Destroy) or still started; Mpp.
     pub fn destroy(&mut self, chn: i64) -> Result<()> {
         let c = chn_index(chn)?;
-        if self.chns[c].state == ChnState::Started {
-            return Err(Error::State {
-                op: "Destroy",
-                chn: c as u32,
-                state: ChnState::Started,
-                hint: "call Stop first",
-            });
-        }
-        self.need(
-            "Destroy",
-            c,
-            &[ChnState::Created],
-            "nothing to destroy (already destroyed?)",
-        )?;
+        self.need("Destroy", c, &[ChnState::Created], |state| match state {
+            ChnState::Started => "call Stop first",
+            _ => "nothing to destroy (already destroyed?)",
+        })?;
         let mut first = self.release_all_held(c);
         self.mpp
             .venc_destroy_chn(c as u32)
@@ -497,12 +481,9 @@ impl<M: Mpp> Venc<M> {
     /// buffer freed up within [`SEND_TIMEOUT_MS`]; Mpp.
     pub fn send_frame(&mut self, chn: i64, frame: &mut k_video_frame_info) -> Result<()> {
         let c = chn_index(chn)?;
-        self.need(
-            "SendFrame",
-            c,
-            &[ChnState::Started],
-            "call Create and Start first",
-        )?;
+        self.need("SendFrame", c, &[ChnState::Started], |_| {
+            "call Create and Start first"
+        })?;
         match self.mpp.venc_send_frame(c as u32, frame, SEND_TIMEOUT_MS) {
             Ok(()) => Ok(()),
             Err(Code(code)) if err_number(code) == ERR_BUF_FULL => Err(Error::Timeout { code }),
@@ -550,12 +531,9 @@ impl<M: Mpp> Venc<M> {
             i64::MAX,
         )
         .map(|_| timeout_ms.min(i32::MAX as i64) as i32)?;
-        self.need(
-            "GetStream",
-            c,
-            &[ChnState::Started],
-            "call Create and Start first",
-        )?;
+        self.need("GetStream", c, &[ChnState::Started], |_| {
+            "call Create and Start first"
+        })?;
         if self.find_held(held).is_some() {
             return Err(Error::Order {
                 what: "GetStream: streamData still holds an unreleased stream; call ReleaseStream(chn, streamData) first",
