@@ -53,7 +53,10 @@ int32_t venc_create(uint32_t owner, int64_t chn, const venc_chn_attr_t *attr, ve
 int32_t venc_start(int64_t chn, venc_error_t *err);
 int32_t venc_stop(int64_t chn, venc_error_t *err);
 int32_t venc_destroy(int64_t chn, venc_error_t *err);
-int32_t venc_send_frame(int64_t chn, const uint8_t *frame, size_t len, venc_error_t *err);
+// How long one SendFrame waits for a free output buffer in total (ms).
+extern const int32_t VENC_SEND_TIMEOUT_MS;
+int32_t venc_send_frame(int64_t chn, const uint8_t *frame, size_t len, int64_t timeout_ms,
+    venc_error_t *err);
 int32_t venc_get_stream(int64_t chn, int64_t timeout_ms, uint32_t held, venc_pack_t *packs,
     uint32_t *token, uint32_t *count, venc_error_t *err);
 int32_t venc_release_stream(int64_t chn, uint32_t token, venc_error_t *err);

@@ -103,6 +103,16 @@ static mp_obj_t venc_uint_obj(uint64_t v) {
     return mp_obj_new_int_from_ull(v);
 }
 
+// Between the slices of a wait: what the port does while it waits (CanMV's hook also
+// serves the IDE's stop request), else at least raise Ctrl-C and run scheduled callbacks.
+static void venc_wait_hook(void) {
+    #ifdef MICROPY_EVENT_POLL_HOOK
+    MICROPY_EVENT_POLL_HOOK
+    #else
+    mp_handle_pending(true);
+    #endif
+}
+
 // ---------------------------------------------------------------------------
 // ChnAttrStr
 
@@ -361,9 +371,18 @@ static mp_obj_t venc_encoder_send_frame(mp_obj_t self_in, mp_obj_t chn_in, mp_ob
     }
     venc_error_t err;
     int32_t ret;
-    MP_THREAD_GIL_EXIT();
-    ret = venc_send_frame(chn, buf.buf, buf.len, &err);
-    MP_THREAD_GIL_ENTER();
+    for (int32_t left = VENC_SEND_TIMEOUT_MS;;) {
+        // Wait for a free output buffer in slices, as GetStream does.
+        int32_t slice = left > VENC_WAIT_SLICE_MS ? VENC_WAIT_SLICE_MS : left;
+        MP_THREAD_GIL_EXIT();
+        ret = venc_send_frame(chn, buf.buf, buf.len, slice, &err);
+        MP_THREAD_GIL_ENTER();
+        left -= slice;
+        if (ret != VENC_ERR_TIMEOUT || left <= 0) {
+            break;
+        }
+        venc_wait_hook();
+    }
     if (ret == VENC_ERR_TIMEOUT) {
         return venc_uint_obj((uint32_t)err.code);
     }
@@ -411,13 +430,7 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
                 break;
             }
         }
-        // Between slices do what the port does while it waits (CanMV's hook also serves the
-        // IDE's stop request); else at least raise Ctrl-C and run scheduled callbacks.
-        #ifdef MICROPY_EVENT_POLL_HOOK
-        MICROPY_EVENT_POLL_HOOK
-        #else
-        mp_handle_pending(true);
-        #endif
+        venc_wait_hook();
     }
     if (ret == VENC_ERR_TIMEOUT) {
         return venc_uint_obj((uint32_t)err.code);

@@ -177,3 +177,39 @@ MediaManager.deinit()
 print("STRUCT OK")
 """
     assert "STRUCT OK" in checked(run_mpy(source, tmp_path))
+
+
+def test_send_frame_waits_for_a_free_buffer_then_returns_buf_full(mpy, tmp_path):
+    source = SETUP + r"""
+BUF_FULL = 0xa009800f
+enc.SetOutBufs(3, 2, 320, 240)
+MediaManager.init()
+enc.Create(3, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
+enc.Start(3)
+sensor.run()
+img = sensor.snapshot(chn=CAM_CHN_ID_0)
+f = k_video_frame_info()
+f.v_frame.width = 320
+f.v_frame.height = 240
+f.v_frame.pixel_format = Sensor.YUV420SP
+f.v_frame.phys_addr[0] = img.phyaddr()
+f.v_frame.phys_addr[1] = img.phyaddr(1)
+held = [StreamData(), StreamData()]
+for sd in held:
+    assert enc.SendFrame(3, f) == 0
+    assert enc.GetStream(3, sd, 0) == 0
+# Both output buffers are held by the script: SendFrame waits its 1000 ms, then says so.
+t0 = time.ticks_ms()
+assert enc.SendFrame(3, f) == BUF_FULL
+waited = time.ticks_diff(time.ticks_ms(), t0)
+assert 900 <= waited < 5000, waited
+enc.ReleaseStream(3, held[0])
+assert enc.SendFrame(3, f) == 0
+enc.ReleaseStream(3, held[1])
+enc.Stop(3)
+enc.Destroy(3)
+sensor.stop()
+MediaManager.deinit()
+print("FULL OK", waited)
+"""
+    assert "FULL OK" in checked(run_mpy(source, tmp_path))

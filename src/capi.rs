@@ -138,7 +138,12 @@ pub extern "C" fn venc_destroy(chn: i64, err: *mut VencError) -> i32 {
     status(VENC.lock().destroy(chn), err)
 }
 
-/// `Encoder.SendFrame` with the raw bytes of a `k_video_frame_info`.
+/// The wait of one `Encoder.SendFrame` (the manual gives it no timeout argument).
+#[no_mangle]
+pub static VENC_SEND_TIMEOUT_MS: i32 = crate::encoder::SEND_TIMEOUT_MS;
+
+/// `Encoder.SendFrame` with the raw bytes of a `k_video_frame_info`, waiting at most
+/// `timeout_ms` for a free output buffer.
 ///
 /// # Safety
 /// `frame` is NULL or points at `len` readable bytes.
@@ -147,6 +152,7 @@ pub unsafe extern "C" fn venc_send_frame(
     chn: i64,
     frame: *const u8,
     len: usize,
+    timeout_ms: i64,
     err: *mut VencError,
 ) -> i32 {
     if frame.is_null() {
@@ -154,7 +160,8 @@ pub unsafe extern "C" fn venc_send_frame(
     }
     // SAFETY: per the contract above.
     let bytes = unsafe { core::slice::from_raw_parts(frame, len) };
-    let r = frame_from_bytes(bytes).and_then(|mut f| VENC.lock().send_frame(chn, &mut f));
+    let r =
+        frame_from_bytes(bytes).and_then(|mut f| VENC.lock().send_frame(chn, &mut f, timeout_ms));
     status(r, err)
 }
 

@@ -34,6 +34,7 @@ pub const MAX_OUT_BUFS: i64 = 256;
 /// Pools in the VB configuration (`VB_MAX_COMM_POOLS`).
 const VB_POOLS: usize = VB_MAX_COMM_POOLS as usize;
 /// Timeout of `SendFrame`, which the manual gives no timeout argument (CanMV uses 1000 ms).
+/// The glue waits it out in short slices (each a [`Venc::send_frame`] call).
 pub const SEND_TIMEOUT_MS: i32 = 1000;
 
 /// The state of one VENC channel.
@@ -474,17 +475,30 @@ impl<M: Mpp> Venc<M> {
         first
     }
 
-    /// `Encoder.SendFrame(chn, frame_info)`.
+    /// `Encoder.SendFrame(chn, frame_info)`, waiting at most `timeout_ms` (0..=i32::MAX)
+    /// for a free output buffer.
     ///
     /// # Errors
-    /// State unless started; [`Error::Timeout`] (BUF_FULL) when no output
-    /// buffer freed up within [`SEND_TIMEOUT_MS`]; Mpp.
-    pub fn send_frame(&mut self, chn: i64, frame: &mut k_video_frame_info) -> Result<()> {
+    /// State unless started; Range for a negative timeout; [`Error::Timeout`] (BUF_FULL)
+    /// when no output buffer freed up in time; Mpp.
+    pub fn send_frame(
+        &mut self,
+        chn: i64,
+        frame: &mut k_video_frame_info,
+        timeout_ms: i64,
+    ) -> Result<()> {
         let c = chn_index(chn)?;
+        let timeout = in_range(
+            "timeout",
+            "0 (non-blocking) or a positive number of milliseconds",
+            timeout_ms,
+            0,
+            i32::MAX as i64,
+        )? as i32;
         self.need("SendFrame", c, &[ChnState::Started], |_| {
             "call Create and Start first"
         })?;
-        match self.mpp.venc_send_frame(c as u32, frame, SEND_TIMEOUT_MS) {
+        match self.mpp.venc_send_frame(c as u32, frame, timeout) {
             Ok(()) => Ok(()),
             Err(Code(code)) if err_number(code) == ERR_BUF_FULL => Err(Error::Timeout { code }),
             Err(e) => Err(mpp_err("kd_mpi_venc_send_frame", e)),

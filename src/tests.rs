@@ -262,7 +262,7 @@ fn state_by_operation_table() {
         ("Destroy", |v| v.destroy(0), [false, true, false]),
         (
             "SendFrame",
-            |v| v.send_frame(0, &mut Default::default()),
+            |v| v.send_frame(0, &mut Default::default(), 0),
             [false, false, true],
         ),
         (
@@ -433,6 +433,12 @@ fn empty_queue_is_a_timeout_with_the_buf_empty_code() {
     let e = v.get_stream(0, -2, 0, &mut out).unwrap_err();
     assert!(
         e.to_string().starts_with("timeout must be -1 (block)"),
+        "{e}"
+    );
+    let e = v.send_frame(0, &mut Default::default(), -1).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("timeout must be 0 (non-blocking)"),
         "{e}"
     );
 }

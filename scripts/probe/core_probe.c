@@ -14,7 +14,8 @@ int32_t venc_create(uint32_t o, int64_t c, const venc_chn_attr_t *a, venc_error_
 int32_t venc_start(int64_t c, venc_error_t *e) { (void)e; return (int32_t)c; }
 int32_t venc_stop(int64_t c, venc_error_t *e) { (void)e; return (int32_t)c; }
 int32_t venc_destroy(int64_t c, venc_error_t *e) { (void)e; return (int32_t)c; }
-int32_t venc_send_frame(int64_t c, const uint8_t *f, size_t l, venc_error_t *e) { (void)f; (void)l; (void)e; return (int32_t)c; }
+const int32_t VENC_SEND_TIMEOUT_MS = 1000;
+int32_t venc_send_frame(int64_t c, const uint8_t *f, size_t l, int64_t t, venc_error_t *e) { (void)f; (void)l; (void)t; (void)e; return (int32_t)c; }
 int32_t venc_get_stream(int64_t c, int64_t t, uint32_t h, venc_pack_t *p, uint32_t *tok, uint32_t *n, venc_error_t *e) { (void)t; (void)h; (void)p; (void)tok; (void)n; (void)e; return (int32_t)c; }
 int32_t venc_release_stream(int64_t c, uint32_t t, venc_error_t *e) { (void)t; (void)e; return (int32_t)c; }
 int32_t venc_media_init(venc_error_t *e) { (void)e; return 0; }
@@ -64,7 +65,7 @@ int main(int argc, char **argv) {
     r |= venc_link(src, dst, &token, &err);
     r |= venc_create(owner, argc, &attr, &err);
     r |= venc_start(argc, &err);
-    r |= venc_send_frame(argc, frame, sizeof(frame), &err);
+    r |= venc_send_frame(argc, frame, sizeof(frame), VENC_SEND_TIMEOUT_MS, &err);
     r |= venc_get_stream(argc, 0, 0, packs, &token, &count, &err);
     r |= venc_release_stream(argc, token, &err);
     r |= venc_stop(argc, &err);
