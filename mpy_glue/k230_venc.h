@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define VENC_PACK_CNT_MAX (12)
+#define VENC_FRAME_INFO_SIZE (224) // sizeof(k_video_frame_info)
 
 // Kinds of failure, one per Python exception type.
 #define VENC_ERR_VALUE (1)    // ValueError: an argument outside its allowed values

@@ -45,6 +45,8 @@ static void *venc_malloc_with_finaliser(size_t n, const mp_obj_type_t *type) {
 
 extern const mp_obj_module_t mp_module_uctypes;
 
+static mp_obj_t venc_uctypes_const(qstr name);
+
 // ---------------------------------------------------------------------------
 // Helpers
 
@@ -217,17 +219,22 @@ static const qstr venc_sd_names[VENC_SD_LISTS] = {
 
 extern const mp_obj_type_t venc_stream_data_type;
 
+// A list of VENC_PACK_CNT_MAX zeros.
+static mp_obj_t venc_new_pack_list(void) {
+    mp_obj_list_t *list = MP_OBJ_TO_PTR(mp_obj_new_list(VENC_PACK_CNT_MAX, NULL));
+    for (size_t i = 0; i < VENC_PACK_CNT_MAX; i++) {
+        list->items[i] = MP_OBJ_NEW_SMALL_INT(0);
+    }
+    return MP_OBJ_FROM_PTR(list);
+}
+
 // StreamData()
 static mp_obj_t venc_stream_data_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     (void)args;
     mp_arg_check_num(n_args, n_kw, 0, 0, false);
     venc_stream_data_obj_t *self = mp_obj_malloc(venc_stream_data_obj_t, type);
     for (size_t l = 0; l < VENC_SD_LISTS; l++) {
-        mp_obj_list_t *list = MP_OBJ_TO_PTR(mp_obj_new_list(VENC_PACK_CNT_MAX, NULL));
-        for (size_t i = 0; i < VENC_PACK_CNT_MAX; i++) {
-            list->items[i] = MP_OBJ_NEW_SMALL_INT(0);
-        }
-        self->lists[l] = MP_OBJ_FROM_PTR(list);
+        self->lists[l] = venc_new_pack_list();
     }
     self->pack_cnt = MP_OBJ_NEW_SMALL_INT(0);
     self->token = 0;
@@ -364,18 +371,26 @@ static MP_DEFINE_CONST_FUN_OBJ_2(venc_encoder_destroy_obj, venc_encoder_destroy)
 static mp_obj_t venc_encoder_send_frame(mp_obj_t self_in, mp_obj_t chn_in, mp_obj_t frame_in) {
     (void)self_in;
     int64_t chn = venc_int_arg(chn_in, "chn");
+    // A uctypes struct, as k_video_frame_info() gives and CanMV scripts build by hand; the
+    // core checks its size (224 bytes) and its fields.
     mp_buffer_info_t buf;
-    if (!mp_get_buffer(frame_in, &buf, MP_BUFFER_READ)) {
+    if (!mp_obj_is_type(frame_in, MP_OBJ_TO_PTR(venc_uctypes_const(MP_QSTR_struct)))
+        || !mp_get_buffer(frame_in, &buf, MP_BUFFER_READ)) {
         mp_raise_msg_varg(&mp_type_TypeError,
             MP_ERROR_TEXT("frame_info must be a k_video_frame_info() struct, not %s"), mp_obj_get_type_str(frame_in));
     }
+    // The core reads a copy: the GIL is released while it waits.
+    // One byte more than the struct, so that a larger buffer still shows as the wrong size.
+    uint8_t frame[VENC_FRAME_INFO_SIZE + 1];
+    size_t frame_len = buf.len < sizeof(frame) ? buf.len : sizeof(frame);
+    memcpy(frame, buf.buf, frame_len);
     venc_error_t err;
     int32_t ret;
     for (int32_t left = VENC_SEND_TIMEOUT_MS;;) {
         // Wait for a free output buffer in slices, as GetStream does.
         int32_t slice = left > VENC_WAIT_SLICE_MS ? VENC_WAIT_SLICE_MS : left;
         MP_THREAD_GIL_EXIT();
-        ret = venc_send_frame(chn, buf.buf, buf.len, slice, &err);
+        ret = venc_send_frame(chn, frame, frame_len, slice, &err);
         MP_THREAD_GIL_ENTER();
         left -= slice;
         if (ret != VENC_ERR_TIMEOUT || left <= 0) {
@@ -436,6 +451,12 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
         return venc_uint_obj((uint32_t)err.code);
     }
     venc_check(ret, &err);
+    for (size_t l = 0; l < VENC_SD_LISTS; l++) {
+        // The lists are the script's too: one it shortened gets a fresh list of 12 slots.
+        if (((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[l]))->len < VENC_PACK_CNT_MAX) {
+            sd->lists[l] = venc_new_pack_list();
+        }
+    }
     for (size_t i = 0; i < VENC_PACK_CNT_MAX; i++) {
         bool used = i < count;
         ((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[VENC_SD_DATA]))->items[i] = venc_uint_obj(used ? packs[i].virt : 0);
@@ -448,7 +469,7 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
     sd->token = token;
     return MP_OBJ_NEW_SMALL_INT(0);
 }
-static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_get_stream_obj, 3, venc_encoder_get_stream);
+static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_get_stream_obj, 1, venc_encoder_get_stream);
 
 // Encoder.ReleaseStream(chn, streamData)
 static mp_obj_t venc_encoder_release_stream(mp_obj_t self_in, mp_obj_t chn_in, mp_obj_t sd_in) {
@@ -608,12 +629,17 @@ static MP_DEFINE_CONST_FUN_OBJ_0(venc_k_video_frame_info_obj, venc_k_video_frame
 
 // ALIGN_UP(x, a): x rounded up to a multiple of a (a power of two).
 static mp_obj_t venc_align_up(mp_obj_t x_in, mp_obj_t a_in) {
-    mp_int_t x = mp_obj_get_int(x_in);
     mp_int_t a = mp_obj_get_int(a_in);
     if (a <= 0 || (a & (a - 1)) != 0) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("ALIGN_UP: a must be a power of two (got %d)"), (int)a);
     }
-    return mp_obj_new_int((x + a - 1) & ~(a - 1));
+    if (!mp_obj_is_int(x_in)) {
+        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("ALIGN_UP: x must be an int, not %s"),
+            mp_obj_get_type_str(x_in));
+    }
+    // Integer arithmetic of any size: (x + a - 1) & ~(a - 1) never overflows.
+    mp_obj_t sum = mp_binary_op(MP_BINARY_OP_ADD, x_in, MP_OBJ_NEW_SMALL_INT(a - 1));
+    return mp_binary_op(MP_BINARY_OP_AND, sum, MP_OBJ_NEW_SMALL_INT(~(a - 1)));
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(venc_align_up_obj, venc_align_up);
 

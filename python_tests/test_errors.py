@@ -95,9 +95,16 @@ CASES = [
     ("timeout_wrong_type", R, "lambda: enc.GetStream(0, sd, timeout='1')", "TypeError", "timeout must be an int"),
     ("stream_data_wrong_kind", R, "lambda: enc.GetStream(0, [0] * 12)", "TypeError", "streamData must be a StreamData, not list"),
     ("release_wrong_kind", R, "lambda: enc.ReleaseStream(0, None)", "TypeError", "streamData must be a StreamData, not NoneType"),
-    ("frame_info_wrong_size", R, "lambda: enc.SendFrame(0, bytearray(100))", "TypeError", "frame_info must be a k_video_frame_info() (224-byte k_video_frame_info struct)"),
+    ("frame_info_wrong_size", R, "lambda: enc.SendFrame(0, small_struct())", "TypeError", "frame_info must be a k_video_frame_info() (224-byte k_video_frame_info struct)"),
     ("frame_info_wrong_kind", R, "lambda: enc.SendFrame(0, 42)", "TypeError", "frame_info must be a k_video_frame_info() struct, not int"),
-    ("frame_info_bad_address", R, "lambda: enc.SendFrame(0, k_video_frame_info())", "OSError", "kd_mpi_venc_send_frame failed: K_ERR_VENC"),
+    ("frame_info_raw_bytes", R, "lambda: enc.SendFrame(0, bytes(224))", "TypeError", "frame_info must be a k_video_frame_info() struct, not bytes"),
+    ("frame_info_empty", R, "lambda: enc.SendFrame(0, k_video_frame_info())", "ValueError", "frame_info.v_frame.width must be 640 (the channel's pic_width) (got 0)"),
+    ("frame_info_pixel_format", R, "lambda: enc.SendFrame(0, snap_frame(pixel_format=2))", "ValueError", "frame_info.v_frame.pixel_format must be Sensor.YUV420SP (31, NV12), ARGB8888 (11) or BGRA8888 (17) (got 2)"),
+    ("frame_info_no_uv", R, "lambda: enc.SendFrame(0, snap_frame(uv=0))", "ValueError", "frame_info.v_frame.phys_addr[1]: is 0"),
+    ("frame_info_bad_address", R, "lambda: enc.SendFrame(0, snap_frame(uv=16))", "OSError", "kd_mpi_venc_send_frame failed: K_ERR_VENC_BADADDR"),
+    ("odd_width", S, "lambda: enc.Create(0, ChnAttrStr(H264, MAIN, 641, 480))", "ValueError", "chnAttr.pic_width must be even (4:2:0 pictures) (got 641)"),
+    ("chn_beyond_64_bits", S, "lambda: enc.Start(2**64)", "ValueError", "chn must be in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3) (got a number beyond 64 bits)"),
+    ("create_on_started", R, "lambda: enc.Create(0, ChnAttrStr(H264, MAIN, 640, 480))", "RuntimeError", "Create(0): channel 0 is started; it is in use: Stop and Destroy it first"),
     ("mpp_exist", "lambda: (fresh(), _k230sim.fault('kd_mpi_venc_create_chn', -1609990140))", "lambda: enc.Create(0, ChnAttrStr(H264, MAIN, 640, 480))", "OSError", "kd_mpi_venc_create_chn failed: K_ERR_VENC_EXIST (0xa0098004)"),
     ("mpp_vb_init", "lambda: (fresh(), _k230sim.fault('kd_mpi_vb_init', -1610317812))", "lambda: MediaManager.init()", "OSError", "kd_mpi_vb_init failed: K_ERR_VB_NOMEM (0xa004800c)"),
     ("link_bad_tuple", S, "lambda: MediaManager.link((6, 0), (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 0))", "TypeError", "src must be a (module id, device id, channel id) tuple"),
@@ -114,16 +121,22 @@ sensor.set_framesize(width=640, height=480)
 sensor.set_pixformat(Sensor.YUV420SP)
 sensor.run()
 
-def snap_frame():
+def snap_frame(pixel_format=Sensor.YUV420SP, uv=None):
     img = sensor.snapshot(chn=CAM_CHN_ID_0)
     f = k_video_frame_info()
     f.v_frame.width = img.width()
     f.v_frame.height = img.height()
-    f.v_frame.pixel_format = Sensor.YUV420SP
+    f.v_frame.pixel_format = pixel_format
     f.pool_id = img.poolid()
     f.v_frame.phys_addr[0] = img.phyaddr()
-    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(640 * 480, 4096)
+    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(640 * 480, 4096) if uv is None else uv
     return f
+
+def small_struct():
+    # A uctypes struct, but of 100 bytes.
+    return uctypes.struct(uctypes.addressof(_small), {"width": 0 | uctypes.UINT32, "tail": 96 | uctypes.UINT32})
+
+_small = bytearray(100)
 """
 
 RECOVERY = r"""

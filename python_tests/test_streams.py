@@ -213,3 +213,29 @@ MediaManager.deinit()
 print("FULL OK", waited)
 """
     assert "FULL OK" in checked(run_mpy(source, tmp_path))
+
+
+def test_stream_data_lists_survive_a_script_that_shrinks_them(mpy, tmp_path):
+    # The lists belong to the script too; a shortened one is replaced, never overrun.
+    source = SETUP + r"""
+enc.SetOutBufs(0, 2, 320, 240)
+link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 0))
+MediaManager.init()
+enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
+enc.Start(0)
+sensor.run()
+sd = StreamData()
+sd.data.clear()
+sd.pts.pop()
+assert enc.GetStream(chn=0, streamData=sd, timeout=1000) == 0
+assert len(sd.data) == VENC_PACK_CNT_MAX and len(sd.pts) == VENC_PACK_CNT_MAX
+assert sd.pack_cnt == 2 and sd.data[0] != 0
+enc.ReleaseStream(0, sd)
+sensor.stop()
+del link
+enc.Stop(0)
+enc.Destroy(0)
+MediaManager.deinit()
+print("LISTS OK")
+"""
+    assert "LISTS OK" in checked(run_mpy(source, tmp_path))

@@ -173,6 +173,16 @@ impl ChnAttr {
                 )?,
             ),
         };
+        // 4:2:0 input (NV12): the chroma plane has half the lines and columns.
+        for (arg, v) in [("chnAttr.pic_width", width), ("chnAttr.pic_height", height)] {
+            if v % 2 != 0 {
+                return Err(Error::Range {
+                    arg,
+                    allowed: "even (4:2:0 pictures)",
+                    got: v as i64,
+                });
+            }
+        }
         let gop = in_range(
             "chnAttr.gop_len",
             "in 1..4294967295",
@@ -340,6 +350,34 @@ mod tests {
             };
             assert_eq!(a.validate().is_ok(), ok, "jpeg height {h}");
         }
+    }
+
+    #[test]
+    fn sizes_must_be_even() {
+        assert_eq!(
+            field_err(ChnAttr {
+                pic_width: 641,
+                ..h264()
+            }),
+            "chnAttr.pic_width"
+        );
+        assert_eq!(
+            field_err(ChnAttr {
+                pic_height: 481,
+                ..h264()
+            }),
+            "chnAttr.pic_height"
+        );
+        let e = ChnAttr {
+            pic_width: 641,
+            ..h264()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "chnAttr.pic_width must be even (4:2:0 pictures) (got 641)"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The C entry points (`venc_*`) the MicroPython glue calls.
 //!
 //! Each function checks its pointers, runs one core operation on the global
-//! module state, and reports failures as data in a [`VencError`]: the
+//! module state (never holding its lock while the MPP blocks: GetStream and
+//! SendFrame wait between two locked steps), and reports failures as data in a [`VencError`]: the
 //! exception kind, the K230 code and a NUL-terminated message. Nothing here
 //! panics on input, unwinds into C, or keeps a pointer it was given.
 //! Declarations for C are in `mpy_glue/k230_venc.h`.
@@ -9,7 +10,7 @@
 use core::fmt::Write;
 
 use crate::attr::ChnAttr;
-use crate::encoder::{PackInfo, Venc, PACK_CNT_MAX};
+use crate::encoder::{get_stream_wait, send_frame_wait, PackInfo, Venc, PACK_CNT_MAX};
 use crate::error::{Error, ErrorKind};
 use crate::frame::frame_from_bytes;
 use crate::hal::K230Mpp;
@@ -160,8 +161,11 @@ pub unsafe extern "C" fn venc_send_frame(
     }
     // SAFETY: per the contract above.
     let bytes = unsafe { core::slice::from_raw_parts(frame, len) };
-    let r =
-        frame_from_bytes(bytes).and_then(|mut f| VENC.lock().send_frame(chn, &mut f, timeout_ms));
+    let r = frame_from_bytes(bytes).and_then(|mut f| {
+        let (c, timeout) = VENC.lock().send_frame_begin(chn, &f, timeout_ms)?;
+        // The wait for a free output buffer runs without the module lock.
+        send_frame_wait(&mut K230Mpp, c, &mut f, timeout)
+    });
     status(r, err)
 }
 
@@ -184,7 +188,15 @@ pub unsafe extern "C" fn venc_get_stream(
     }
     // SAFETY: per the contract above: 12 entries, properly aligned.
     let out = unsafe { &mut *packs.cast::<[PackInfo; PACK_CNT_MAX]>() };
-    match VENC.lock().get_stream(chn, timeout_ms, held, out) {
+    let ticket = match VENC.lock().get_stream_begin(chn, timeout_ms, held) {
+        Ok(t) => t,
+        Err(e) => return report(err, &e),
+    };
+    // The wait for a stream runs without the module lock: other threads (SendFrame,
+    // ReleaseStream, other channels) go on meanwhile.
+    let got = get_stream_wait(&mut K230Mpp, &ticket);
+    let done = VENC.lock().get_stream_finish(ticket, got, out);
+    match done {
         Ok((t, n)) => {
             // SAFETY: per the contract above.
             unsafe {

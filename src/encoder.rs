@@ -88,7 +88,7 @@ pub struct OutBufs {
 
 /// One GetStream result still held by the script.
 #[derive(Clone, Copy)]
-struct Held {
+pub struct Held {
     token: u32,
     packs: [k_venc_pack; PACK_CNT_MAX],
     virt: [usize; PACK_CNT_MAX],
@@ -110,11 +110,150 @@ impl Held {
     };
 }
 
+/// Marks a held-stream slot reserved by a GetStream that is still waiting.
+const RESERVED: u32 = 0x8000_0000;
+
+/// A GetStream between its begin and finish steps (see [`Venc::get_stream_begin`]).
+#[derive(Debug)]
+pub struct StreamTicket {
+    c: usize,
+    slot: usize,
+    reservation: u32,
+    timeout: i32,
+}
+
+/// Middle step of GetStream, run WITHOUT the module lock (it may block for the timeout):
+/// asks the MPP for the next frame's packs and maps them.
+///
+/// The packs of one frame come back together: if the driver hands out a HEADER pack
+/// alone, the packs that follow it are fetched at once.
+///
+/// # Errors
+/// [`Error::Timeout`] (BUF_EMPTY) when nothing arrived in time; Mpp; Map (the stream is
+/// given back first).
+pub fn get_stream_wait<M: Mpp>(mpp: &mut M, ticket: &StreamTicket) -> Result<Held> {
+    let c = ticket.c;
+    let chn32 = c as u32;
+    let cur = mpp
+        .venc_query_packs(chn32)
+        .map_err(|e| mpp_err("kd_mpi_venc_query_status", e))? as usize;
+    let mut h = Held::EMPTY;
+    let first = cur.clamp(1, PACK_CNT_MAX);
+    let n = match mpp.venc_get_stream(chn32, &mut h.packs[..first], ticket.timeout) {
+        Ok(0) => {
+            return Err(Error::Timeout {
+                code: k_err(K_ID_VENC, ERR_BUF_EMPTY),
+            })
+        }
+        Ok(n) => n,
+        Err(Code(code)) if err_number(code) == ERR_BUF_EMPTY => {
+            return Err(Error::Timeout { code })
+        }
+        Err(e) => return Err(mpp_err("kd_mpi_venc_get_stream", e)),
+    };
+    h.parts[0] = n as u8;
+    h.nparts = 1;
+    let mut total = n;
+    // A header pack is always followed by the picture it belongs to.
+    while total < PACK_CNT_MAX && h.packs[total - 1].type_ == K_VENC_HEADER {
+        let more = mpp.venc_query_packs(chn32).unwrap_or(0) as usize;
+        if more == 0 {
+            break;
+        }
+        let end = (total + more).min(PACK_CNT_MAX);
+        match mpp.venc_get_stream(chn32, &mut h.packs[total..end], 0) {
+            Ok(k) if k > 0 => {
+                h.parts[h.nparts as usize] = k as u8;
+                h.nparts += 1;
+                total += k;
+            }
+            _ => break,
+        }
+    }
+    h.count = total as u8;
+    for i in 0..total {
+        let p = h.packs[i];
+        if p.len == 0 {
+            continue;
+        }
+        match mpp.sys_mmap(p.phys_addr as u64, p.len) {
+            Some(v) => h.virt[i] = v.as_ptr() as usize,
+            None => {
+                let _ = release_held(mpp, c, &mut h);
+                return Err(Error::Map {
+                    phys: p.phys_addr as u64,
+                    len: p.len,
+                });
+            }
+        }
+    }
+    Ok(h)
+}
+
+/// Second step of SendFrame, run WITHOUT the module lock (it may wait up to `timeout`
+/// ms for a free output buffer).
+///
+/// # Errors
+/// [`Error::Timeout`] (BUF_FULL) when no output buffer freed up in time; Mpp.
+pub fn send_frame_wait<M: Mpp>(
+    mpp: &mut M,
+    c: usize,
+    frame: &mut k_video_frame_info,
+    timeout: i32,
+) -> Result<()> {
+    match mpp.venc_send_frame(c as u32, frame, timeout) {
+        Ok(()) => Ok(()),
+        Err(Code(code)) if err_number(code) == ERR_BUF_FULL => Err(Error::Timeout { code }),
+        Err(e) => Err(mpp_err("kd_mpi_venc_send_frame", e)),
+    }
+}
+
+/// `got` must equal the channel's `want`, else an [`Error::Expected`] naming `arg`.
+fn expect(arg: &'static str, what: &'static str, want: u32, got: u32) -> Result<()> {
+    if want == got {
+        Ok(())
+    } else {
+        Err(Error::Expected {
+            arg,
+            want: want as i64,
+            what,
+            got: got as i64,
+        })
+    }
+}
+
+/// Unmaps and releases one held result; the first error is returned, the rest of the
+/// work is still done.
+fn release_held<M: Mpp>(mpp: &mut M, c: usize, h: &mut Held) -> Result<()> {
+    let mut first = Ok(());
+    for i in 0..h.count as usize {
+        if let Some(v) = NonNull::new(h.virt[i] as *mut u8) {
+            let r = mpp.sys_munmap(v, h.packs[i].len);
+            keep_first(&mut first, r.map_err(|e| mpp_err("kd_mpi_sys_munmap", e)));
+            h.virt[i] = 0;
+        }
+    }
+    let mut start = 0usize;
+    for p in 0..h.nparts as usize {
+        let end = start + h.parts[p] as usize;
+        let r = mpp.venc_release_stream(c as u32, &mut h.packs[start..end]);
+        keep_first(
+            &mut first,
+            r.map_err(|e| mpp_err("kd_mpi_venc_release_stream", e)),
+        );
+        start = end;
+    }
+    *h = Held::EMPTY;
+    first
+}
+
 #[derive(Clone, Copy)]
 struct Channel {
     state: ChnState,
     owner: u32,
     codec: Option<Codec>,
+    /// Picture size of the created channel.
+    size: (u32, u32),
     outbufs: Option<OutBufs>,
     /// 2025 ABI: the private VB pool holding the output buffers, and whether it is attached.
     #[cfg(feature = "abi-2025")]
@@ -129,6 +268,7 @@ impl Channel {
         state: ChnState::Free,
         owner: 0,
         codec: None,
+        size: (0, 0),
         outbufs: None,
         #[cfg(feature = "abi-2025")]
         pool: None,
@@ -225,7 +365,8 @@ impl<M: Mpp> Venc<M> {
     }
 
     fn next_serial(&mut self) -> u32 {
-        self.serial = self.serial.wrapping_add(1) & 0x0FFF_FFFF;
+        // 27 bits of serial, so that tokens never have the RESERVED bit.
+        self.serial = self.serial.wrapping_add(1) & 0x07FF_FFFF;
         if self.serial == 0 {
             self.serial = 1;
         }
@@ -367,14 +508,25 @@ impl<M: Mpp> Venc<M> {
     pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
         let c = chn_index(chn)?;
         let cfg = attr.validate()?;
-        self.need("Create", c, &[ChnState::Free], |_| {
-            "it is already created: Destroy it first or use another channel"
+        self.need("Create", c, &[ChnState::Free], |state| match state {
+            ChnState::Started => "it is in use: Stop and Destroy it first, or use another channel",
+            _ => "it is already created: Destroy it first, or use another channel",
         })?;
         let Some(bufs) = self.chns[c].outbufs else {
             return Err(Error::Order {
                 what: "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first (before MediaManager.init())",
             });
         };
+        // 2025 ABI: the output buffers are blocks of the pool SetOutBufs sized; a larger
+        // picture's frames would not fit in them.
+        if cfg!(feature = "abi-2025")
+            && cfg.width as u64 * cfg.height as u64 > bufs.width as u64 * bufs.height as u64
+        {
+            return Err(Error::Invalid {
+                arg: "chnAttr",
+                why: "the picture is larger than the output buffers SetOutBufs(chn, buf_num, width, height) sized for this channel",
+            });
+        }
         let mattr = cfg.to_mpp(bufs.count);
         self.bufs_attach(c)?;
         if let Err(e) = self.mpp.venc_create_chn(c as u32, &mattr) {
@@ -393,6 +545,7 @@ impl<M: Mpp> Venc<M> {
         ch.state = ChnState::Created;
         ch.owner = owner;
         ch.codec = Some(cfg.codec);
+        ch.size = (cfg.width, cfg.height);
         Ok(())
     }
 
@@ -475,18 +628,35 @@ impl<M: Mpp> Venc<M> {
         first
     }
 
-    /// `Encoder.SendFrame(chn, frame_info)`, waiting at most `timeout_ms` (0..=i32::MAX)
-    /// for a free output buffer.
+    /// `Encoder.SendFrame(chn, frame_info)` in one go: [`Venc::send_frame_begin`] and
+    /// [`send_frame_wait`].
     ///
     /// # Errors
-    /// State unless started; Range for a negative timeout; [`Error::Timeout`] (BUF_FULL)
-    /// when no output buffer freed up in time; Mpp.
+    /// As the two steps.
     pub fn send_frame(
         &mut self,
         chn: i64,
         frame: &mut k_video_frame_info,
         timeout_ms: i64,
     ) -> Result<()> {
+        let (c, timeout) = self.send_frame_begin(chn, frame, timeout_ms)?;
+        send_frame_wait(&mut self.mpp, c, frame, timeout)
+    }
+
+    /// First step of SendFrame, under the module lock: checks the channel state, the
+    /// timeout (0..=i32::MAX ms) and the frame against the channel, so that a wrong field
+    /// is named instead of surfacing as a bare MPP code. Returns the channel index and the
+    /// timeout for [`send_frame_wait`].
+    ///
+    /// # Errors
+    /// Range for `chn`/`timeout`/frame fields; State unless started; Invalid for a frame
+    /// without plane addresses.
+    pub fn send_frame_begin(
+        &self,
+        chn: i64,
+        frame: &k_video_frame_info,
+        timeout_ms: i64,
+    ) -> Result<(usize, i32)> {
         let c = chn_index(chn)?;
         let timeout = in_range(
             "timeout",
@@ -498,11 +668,44 @@ impl<M: Mpp> Venc<M> {
         self.need("SendFrame", c, &[ChnState::Started], |_| {
             "call Create and Start first"
         })?;
-        match self.mpp.venc_send_frame(c as u32, frame, timeout) {
-            Ok(()) => Ok(()),
-            Err(Code(code)) if err_number(code) == ERR_BUF_FULL => Err(Error::Timeout { code }),
-            Err(e) => Err(mpp_err("kd_mpi_venc_send_frame", e)),
+        let f = &frame.v_frame;
+        let (w, h) = self.chns[c].size;
+        expect(
+            "frame_info.v_frame.width",
+            "the channel's pic_width",
+            w,
+            f.width,
+        )?;
+        expect(
+            "frame_info.v_frame.height",
+            "the channel's pic_height",
+            h,
+            f.height,
+        )?;
+        let nv12 = f.pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+        if !nv12
+            && f.pixel_format != PIXEL_FORMAT_ARGB_8888
+            && f.pixel_format != PIXEL_FORMAT_BGRA_8888
+        {
+            return Err(Error::Range {
+                arg: "frame_info.v_frame.pixel_format",
+                allowed: "Sensor.YUV420SP (31, NV12), ARGB8888 (11) or BGRA8888 (17)",
+                got: f.pixel_format as i64,
+            });
         }
+        if f.phys_addr[0] == 0 {
+            return Err(Error::Invalid {
+                arg: "frame_info.v_frame.phys_addr[0]",
+                why: "is 0; it must be the physical address of the picture (image.phyaddr())",
+            });
+        }
+        if nv12 && f.phys_addr[1] == 0 {
+            return Err(Error::Invalid {
+                arg: "frame_info.v_frame.phys_addr[1]",
+                why: "is 0; for YUV420SP it must be the physical address of the UV plane",
+            });
+        }
+        Ok((c, timeout))
     }
 
     fn find_held(&self, token: u32) -> Option<(usize, usize)> {
@@ -518,17 +721,13 @@ impl<M: Mpp> Venc<M> {
             .map(|s| (c, s))
     }
 
-    /// `Encoder.GetStream(chn, streamData, timeout)`. `held` is the token the
-    /// StreamData object still carries (0 for none). Fills `out` and returns
-    /// the new token and the pack count.
-    ///
-    /// The packs of one frame come back together: if the driver hands out a
-    /// HEADER pack alone, the packs that follow it are fetched at once.
+    /// `Encoder.GetStream(chn, streamData, timeout)` in one go: [`Venc::get_stream_begin`],
+    /// [`get_stream_wait`] and [`Venc::get_stream_finish`]. `held` is the token the
+    /// StreamData object still carries (0 for none). Fills `out` and returns the new token
+    /// and the pack count.
     ///
     /// # Errors
-    /// Range for `chn`/`timeout`; State unless started; Order if `held` is
-    /// unreleased; Capacity when [`MAX_HELD`] streams are held; Timeout
-    /// (BUF_EMPTY) when nothing arrived in time; Mpp; Map.
+    /// As the three steps.
     pub fn get_stream(
         &mut self,
         chn: i64,
@@ -536,15 +735,32 @@ impl<M: Mpp> Venc<M> {
         held: u32,
         out: &mut [PackInfo; PACK_CNT_MAX],
     ) -> Result<(u32, usize)> {
+        let ticket = self.get_stream_begin(chn, timeout_ms, held)?;
+        let got = get_stream_wait(&mut self.mpp, &ticket);
+        self.get_stream_finish(ticket, got, out)
+    }
+
+    /// First step of GetStream, under the module lock: checks the arguments and the
+    /// state, and reserves a held-stream slot for the result.
+    ///
+    /// # Errors
+    /// Range for `chn`/`timeout`; State unless started; Order if `held` is unreleased;
+    /// Capacity when [`MAX_HELD`] streams are held.
+    pub fn get_stream_begin(
+        &mut self,
+        chn: i64,
+        timeout_ms: i64,
+        held: u32,
+    ) -> Result<StreamTicket> {
         let c = chn_index(chn)?;
-        let timeout = in_range(
+        in_range(
             "timeout",
             "-1 (block), 0 (non-blocking) or a positive number of milliseconds",
             timeout_ms,
             -1,
             i64::MAX,
-        )
-        .map(|_| timeout_ms.min(i32::MAX as i64) as i32)?;
+        )?;
+        let timeout = timeout_ms.min(i32::MAX as i64) as i32;
         self.need("GetStream", c, &[ChnState::Started], |_| {
             "call Create and Start first"
         })?;
@@ -559,64 +775,46 @@ impl<M: Mpp> Venc<M> {
                 max: MAX_HELD as u32,
             });
         };
-        let chn32 = c as u32;
-        let cur = self
-            .mpp
-            .venc_query_packs(chn32)
-            .map_err(|e| mpp_err("kd_mpi_venc_query_status", e))? as usize;
-        let mut h = Held::EMPTY;
-        let first = cur.clamp(1, PACK_CNT_MAX);
-        let n = match self
-            .mpp
-            .venc_get_stream(chn32, &mut h.packs[..first], timeout)
-        {
-            Ok(0) => {
-                return Err(Error::Timeout {
-                    code: k_err(K_ID_VENC, ERR_BUF_EMPTY),
-                })
-            }
-            Ok(n) => n,
-            Err(Code(code)) if err_number(code) == ERR_BUF_EMPTY => {
-                return Err(Error::Timeout { code })
-            }
-            Err(e) => return Err(mpp_err("kd_mpi_venc_get_stream", e)),
-        };
-        h.parts[0] = n as u8;
-        h.nparts = 1;
-        let mut total = n;
-        // A header pack is always followed by the picture it belongs to.
-        while total < PACK_CNT_MAX && h.packs[total - 1].type_ == K_VENC_HEADER {
-            let more = self.mpp.venc_query_packs(chn32).unwrap_or(0) as usize;
-            if more == 0 {
-                break;
-            }
-            let end = (total + more).min(PACK_CNT_MAX);
-            match self.mpp.venc_get_stream(chn32, &mut h.packs[total..end], 0) {
-                Ok(k) if k > 0 => {
-                    h.parts[h.nparts as usize] = k as u8;
-                    h.nparts += 1;
-                    total += k;
-                }
-                _ => break,
-            }
+        let reservation = RESERVED | self.next_serial() | (c as u32 + 1);
+        self.chns[c].held[slot].token = reservation;
+        Ok(StreamTicket {
+            c,
+            slot,
+            reservation,
+            timeout,
+        })
+    }
+
+    /// Last step of GetStream, under the module lock: records the stream the wait got
+    /// and fills `out`. If the channel was torn down meanwhile, the stream is given
+    /// back to the MPP and the call fails.
+    ///
+    /// # Errors
+    /// The wait's error; Order when the channel went away during the wait.
+    pub fn get_stream_finish(
+        &mut self,
+        ticket: StreamTicket,
+        got: Result<Held>,
+        out: &mut [PackInfo; PACK_CNT_MAX],
+    ) -> Result<(u32, usize)> {
+        let StreamTicket {
+            c,
+            slot,
+            reservation,
+            ..
+        } = ticket;
+        let ours = self.chns[c].held[slot].token == reservation;
+        if ours {
+            self.chns[c].held[slot] = Held::EMPTY;
         }
-        h.count = total as u8;
-        for i in 0..total {
-            let p = h.packs[i];
-            if p.len == 0 {
-                continue;
-            }
-            match self.mpp.sys_mmap(p.phys_addr as u64, p.len) {
-                Some(v) => h.virt[i] = v.as_ptr() as usize,
-                None => {
-                    let _ = self.release_held(c, &mut h);
-                    return Err(Error::Map {
-                        phys: p.phys_addr as u64,
-                        len: p.len,
-                    });
-                }
-            }
+        let mut h = got?;
+        if !ours {
+            let _ = release_held(&mut self.mpp, c, &mut h);
+            return Err(Error::Order {
+                what: "GetStream: the channel was stopped and destroyed while GetStream waited",
+            });
         }
+        let total = h.count as usize;
         for (i, o) in out.iter_mut().enumerate() {
             *o = if i < total {
                 let p = h.packs[i];
@@ -636,40 +834,15 @@ impl<M: Mpp> Venc<M> {
         Ok((h.token, total))
     }
 
-    /// Unmaps and releases one held result; the first error is returned, the
-    /// rest of the work is still done.
-    fn release_held(&mut self, c: usize, h: &mut Held) -> Result<()> {
-        let mut first = Ok(());
-        for i in 0..h.count as usize {
-            if let Some(v) = NonNull::new(h.virt[i] as *mut u8) {
-                let r = self.mpp.sys_munmap(v, h.packs[i].len);
-                keep_first(&mut first, r.map_err(|e| mpp_err("kd_mpi_sys_munmap", e)));
-                h.virt[i] = 0;
-            }
-        }
-        let mut start = 0usize;
-        for p in 0..h.nparts as usize {
-            let end = start + h.parts[p] as usize;
-            let r = self
-                .mpp
-                .venc_release_stream(c as u32, &mut h.packs[start..end]);
-            keep_first(
-                &mut first,
-                r.map_err(|e| mpp_err("kd_mpi_venc_release_stream", e)),
-            );
-            start = end;
-        }
-        *h = Held::EMPTY;
-        first
-    }
-
+    /// Releases every stream the script holds on channel `c`, and cancels a GetStream
+    /// that is waiting on it (its finish step then gives its stream back).
     fn release_all_held(&mut self, c: usize) -> Result<()> {
         let mut first = Ok(());
         for s in 0..MAX_HELD {
-            if self.chns[c].held[s].token != 0 {
-                let mut h = self.chns[c].held[s];
-                self.chns[c].held[s] = Held::EMPTY;
-                keep_first(&mut first, self.release_held(c, &mut h));
+            let mut h = self.chns[c].held[s];
+            self.chns[c].held[s] = Held::EMPTY;
+            if h.token != 0 && h.token & RESERVED == 0 {
+                keep_first(&mut first, release_held(&mut self.mpp, c, &mut h));
             }
         }
         first
@@ -700,7 +873,7 @@ impl<M: Mpp> Venc<M> {
         }
         let mut h = self.chns[c].held[slot];
         self.chns[c].held[slot] = Held::EMPTY;
-        self.release_held(c, &mut h)
+        release_held(&mut self.mpp, c, &mut h)
     }
 
     /// Stops and destroys channel `c` whatever its state; used by finalisers

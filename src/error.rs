@@ -45,6 +45,17 @@ pub enum Error {
         /// What is wrong and what to pass instead.
         why: &'static str,
     },
+    /// `arg` must equal a value the channel was configured with.
+    Expected {
+        /// Argument name.
+        arg: &'static str,
+        /// The value it must have.
+        want: i64,
+        /// Where that value comes from.
+        what: &'static str,
+        /// The value given.
+        got: i64,
+    },
     /// `arg` is of the wrong kind; `expected` says what is needed.
     Type {
         /// Argument name.
@@ -100,7 +111,9 @@ impl Error {
     /// The Python exception family.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Range { .. } | Error::Invalid { .. } => ErrorKind::Value,
+            Error::Range { .. } | Error::Invalid { .. } | Error::Expected { .. } => {
+                ErrorKind::Value
+            }
             Error::Type { .. } => ErrorKind::Type,
             Error::State { .. } | Error::Order { .. } | Error::Capacity { .. } => {
                 ErrorKind::Runtime
@@ -124,8 +137,14 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Error::Range { arg, allowed, got } => {
-                write!(f, "{arg} must be {allowed} (got {got})")
+                write!(f, "{arg} must be {allowed} (got {})", Got(got))
             }
+            Error::Expected {
+                arg,
+                want,
+                what,
+                got,
+            } => write!(f, "{arg} must be {want} ({what}) (got {})", Got(got)),
             Error::Invalid { arg, why } => write!(f, "{arg}: {why}"),
             Error::Type { arg, expected } => write!(f, "{arg} must be {expected}"),
             Error::State {
@@ -157,6 +176,20 @@ impl fmt::Display for Error {
             Error::Map { phys, len } => {
                 write!(f, "kd_mpi_sys_mmap({phys:#x}, {len}) returned NULL")
             }
+        }
+    }
+}
+
+/// A value as the script gave it; the glue passes integers beyond 64 bits as the
+/// nearest 64-bit limit, which is not worth quoting.
+struct Got(i64);
+
+impl fmt::Display for Got {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            i64::MAX => f.write_str("a number beyond 64 bits"),
+            i64::MIN => f.write_str("a negative number beyond 64 bits"),
+            v => write!(f, "{v}"),
         }
     }
 }

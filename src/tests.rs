@@ -245,6 +245,16 @@ fn at(state: ChnState) -> Venc<Fake> {
     v
 }
 
+/// A frame that fits the 640x480 channels of these tests.
+fn frame_640x480() -> k_video_frame_info {
+    let mut f = k_video_frame_info::default();
+    f.v_frame.width = 640;
+    f.v_frame.height = 480;
+    f.v_frame.pixel_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+    f.v_frame.phys_addr = [0x1000_0000, 0x1004_b000, 0];
+    f
+}
+
 fn get(v: &mut Venc<Fake>, held: u32) -> Result<(u32, usize, [PackInfo; PACK_CNT_MAX]), Error> {
     let mut out = [PackInfo::default(); PACK_CNT_MAX];
     v.get_stream(0, 0, held, &mut out).map(|(t, n)| (t, n, out))
@@ -262,7 +272,7 @@ fn state_by_operation_table() {
         ("Destroy", |v| v.destroy(0), [false, true, false]),
         (
             "SendFrame",
-            |v| v.send_frame(0, &mut Default::default(), 0),
+            |v| v.send_frame(0, &mut frame_640x480(), 0),
             [false, false, true],
         ),
         (
@@ -587,6 +597,103 @@ fn abi_2025_private_pool_follows_the_channel() {
     assert!(
         e.to_string()
             .contains("kd_mpi_vb_create_pool failed: K_FAILED"),
+        "{e}"
+    );
+}
+
+#[test]
+fn send_frame_names_the_frame_field_that_is_wrong() {
+    let mut v = at(ChnState::Started);
+    type Spoil = fn(&mut k_video_frame_info);
+    let cases: [(Spoil, &str); 5] = [
+        (
+            |f| f.v_frame.width = 800,
+            "frame_info.v_frame.width must be 640 (the channel's pic_width) (got 800)",
+        ),
+        (
+            |f| f.v_frame.height = 0,
+            "frame_info.v_frame.height must be 480 (the channel's pic_height) (got 0)",
+        ),
+        (
+            |f| f.v_frame.pixel_format = 0,
+            "frame_info.v_frame.pixel_format must be Sensor.YUV420SP (31, NV12)",
+        ),
+        (
+            |f| f.v_frame.phys_addr[0] = 0,
+            "frame_info.v_frame.phys_addr[0]: is 0",
+        ),
+        (
+            |f| f.v_frame.phys_addr[1] = 0,
+            "frame_info.v_frame.phys_addr[1]: is 0",
+        ),
+    ];
+    for (spoil, msg) in cases {
+        let mut f = frame_640x480();
+        spoil(&mut f);
+        let e = v.send_frame(0, &mut f, 0).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Value);
+        assert!(e.to_string().starts_with(msg), "{e}");
+    }
+    assert_eq!(v.mpp().sent, 0, "nothing reached the MPP");
+    // ARGB input has one plane.
+    let mut f = frame_640x480();
+    f.v_frame.pixel_format = PIXEL_FORMAT_ARGB_8888;
+    f.v_frame.phys_addr[1] = 0;
+    v.send_frame(0, &mut f, 0).unwrap();
+}
+
+#[test]
+fn a_get_stream_outlived_by_its_channel_gives_the_stream_back() {
+    let mut v = at(ChnState::Started);
+    v.mpp().push_frame(0, &[K_VENC_HEADER, K_VENC_I_FRAME]);
+    // Thread A begins a GetStream and waits without the lock ...
+    let ticket = v.get_stream_begin(0, -1, 0).unwrap();
+    let got = crate::encoder::get_stream_wait(v.mpp(), &ticket);
+    assert!(got.is_ok());
+    // ... meanwhile thread B tears the channel down (the finaliser, or deinit_all).
+    v.deinit_all().unwrap();
+    let mut out = [PackInfo::default(); PACK_CNT_MAX];
+    let e = v.get_stream_finish(ticket, got, &mut out).unwrap_err();
+    assert!(
+        e.to_string().contains("destroyed while GetStream waited"),
+        "{e}"
+    );
+    assert_eq!(v.mpp().mapped, 0);
+    // The fake's channel is gone, so its release fails; nothing stays outstanding here.
+    assert!(v.release_stream(0, 1).is_err());
+}
+
+#[test]
+fn reserved_slots_count_against_the_held_limit_and_clear_on_failure() {
+    let mut v = at(ChnState::Started);
+    let ticket = v.get_stream_begin(0, 0, 0).unwrap();
+    let got = crate::encoder::get_stream_wait(v.mpp(), &ticket);
+    let mut out = [PackInfo::default(); PACK_CNT_MAX];
+    assert_eq!(
+        v.get_stream_finish(ticket, got, &mut out)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Timeout
+    );
+    // The reservation was given up: all MAX_HELD slots are usable again.
+    for _ in 0..MAX_HELD {
+        v.mpp().push_frame(0, &[K_VENC_P_FRAME]);
+        get(&mut v, 0).unwrap();
+    }
+}
+
+#[test]
+fn values_beyond_64_bits_are_described_not_quoted() {
+    let mut v = venc();
+    let e = v.start(i64::MAX).unwrap_err();
+    assert!(
+        e.to_string().ends_with("(got a number beyond 64 bits)"),
+        "{e}"
+    );
+    let e = v.start(i64::MIN).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("(got a negative number beyond 64 bits)"),
         "{e}"
     );
 }

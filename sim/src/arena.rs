@@ -11,6 +11,9 @@
 //! partition `[0, size)`.
 
 use std::alloc::{alloc_zeroed, Layout};
+
+/// Byte written over freed MMZ memory.
+pub const POISON: u8 = 0xDD;
 use std::collections::BTreeMap;
 
 /// Fake physical address of the first byte of the arena.
@@ -123,6 +126,7 @@ impl Arena {
             return false;
         };
         self.live_bytes -= len;
+        self.poison(off, len);
         let i = self.free.partition_point(|&(o, _)| o < off);
         self.free.insert(i, (off, len));
         // Merge with the next range, then with the previous one.
@@ -135,6 +139,24 @@ impl Arena {
             self.free.remove(i);
         }
         true
+    }
+
+    /// Fills freed memory with [`POISON`], so that a script still reading a released or
+    /// destroyed buffer (a stale `StreamData.data` address, say) sees garbage on the PC
+    /// instead of plausible old data, as it would once the board reuses the memory.
+    fn poison(&mut self, off: u64, len: u64) {
+        let Some(r) = self.region.as_ref() else {
+            return;
+        };
+        let (Ok(off), Ok(len)) = (usize::try_from(off), usize::try_from(len)) else {
+            return;
+        };
+        if off.checked_add(len).is_some_and(|end| end as u64 <= r.len) {
+            // SAFETY: [off, off + len) lies inside the region (checked above), which stays
+            // allocated for the process; the range was just freed, so no live slice of the
+            // simulator refers to it, and the global lock is held by the caller.
+            unsafe { std::ptr::write_bytes(r.ptr.add(off), POISON, len) };
+        }
     }
 
     /// The live allocation containing `[phys, phys + len)` as (start phys, length).

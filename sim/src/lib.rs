@@ -68,8 +68,8 @@
 //!   JPEG one complete picture per get_stream. The libav backend splits each access unit by
 //!   NAL unit type: parameter sets to the HEADER pack, everything else (slices, SEI, filler)
 //!   to the I / P pack, in stream order, so the packs of all get_streams concatenated are the
-//!   encoder's exact output. The libav backend needs even picture sizes for H.264 / H.265
-//!   (create_chn: `NOT_SUPPORT` otherwise).
+//!   encoder's exact output. Picture sizes must be even (4:2:0 input): create_chn
+//!   answers `ILLEGAL_PARAM` for odd ones, whatever the backend.
 //!
 //! # Sensor source
 //! - Default: the moving colour test pattern ([`vicap::render_pattern`]): 8 colour bars, a

@@ -450,6 +450,8 @@ fn venc_attribute_validation() {
         }
     };
     check(&|_| {}, 0);
+    check(&|a| a.venc_attr.pic_width = 321, VENC_PARAM);
+    check(&|a| a.venc_attr.pic_height = 241, VENC_PARAM);
     check(&|a| a.venc_attr.type_ = K_PT_MJPEG, VENC_NOSUP);
     check(&|a| a.venc_attr.type_ = 0, VENC_NOSUP);
     check(
@@ -1269,6 +1271,21 @@ fn destroy_while_held_frees_everything() {
     );
     assert_eq!(s.mmz_blocks, 4); // only the sensor ring
     assert_eq!(s.binds, 1);
+}
+
+#[test]
+fn freed_stream_memory_is_poisoned() {
+    let _g = setup();
+    bound_channel(0, &small_attr(), 30);
+    let held = get(0, 12, 0).unwrap();
+    let h = mmap(held[0].phys_addr, held[0].len);
+    assert!(!h.is_null());
+    assert_eq!(stop(0), 0);
+    assert_eq!(destroy(0), 0);
+    // SAFETY: the host address stays inside the arena, which lives as long as the process;
+    // the test reads what a script with a stale StreamData.data address would read.
+    let stale = unsafe { std::slice::from_raw_parts(h, held[0].len as usize) };
+    assert!(stale.iter().all(|&b| b == crate::arena::POISON));
 }
 
 // ---- libav backend and Y4M source through the MPP ---------------------------------------

@@ -162,6 +162,10 @@ fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
     if !(128..=max_w).contains(&va.pic_width) || !(64..=max_h).contains(&va.pic_height) {
         return Err(bad);
     }
+    // 4:2:0 input: every backend needs even sizes (policy: ILLEGAL_PARAM, like the range).
+    if !va.pic_width.is_multiple_of(2) || !va.pic_height.is_multiple_of(2) {
+        return Err(bad);
+    }
     let rc = &attr.rc_attr;
     let (gop, src, dst, bit_rate, q_factor) = match (codec, rc.rc_mode) {
         (Codec::Jpeg, K_VENC_RC_MODE_MJPEG_FIXQP) => {
