@@ -16,6 +16,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 APT_PACKAGES=(libclang-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user)
+# pip for the Python test packages, when the machine's python3 has none (Debian's own).
+if ! "${PYTHON:-python3}" -m pip --version >/dev/null 2>&1; then
+    APT_PACKAGES+=(python3-pip)
+fi
 # The simulator's libav codec backend (x264/x265/mjpeg through FFmpeg), when the sim crate
 # uses it: the FFmpeg development files and pkg-config.
 if grep -qs 'ffmpeg' "$ROOT/sim/Cargo.toml"; then

@@ -134,8 +134,9 @@ def main(argv=None):
     print("stream    %s (%s, Annex-B)" % (path, name))
     print("frames    %d  (I %d, P %d)%s" % (s["frames"], s["I"], s["P"],
                                            "  [one picture per slice NAL unit]" if s["per_nal"] else ""))
-    print("packs     header %d, I %d, P %d%s" % (
-        s["header"], s["I"], s["P"], (", other NAL units %d" % s["other"]) if s["other"] else ""))
+    print("packs     header %d, I %d, P %d" % (s["header"], s["I"], s["P"]))
+    if s["other"]:
+        print("NAL units %d besides parameter sets and slices (SEI, CBR filler)" % s["other"])
     print("GOP       %s" % (", ".join(str(g) for g in gops) if gops else "-"))
     print("bytes     %d" % size)
     print("bitrate   %.1f kbit/s at %g fps (%.2f s)" % (kbps, args.fps, seconds))
