@@ -239,3 +239,44 @@ MediaManager.deinit()
 print("LISTS OK")
 """
     assert "LISTS OK" in checked(run_mpy(source, tmp_path))
+
+
+def test_ctrl_c_interrupts_a_blocking_get_stream(mpy, tmp_path):
+    # GetStream(-1) with nothing to encode blocks, as on the board; Ctrl-C (SIGINT) still
+    # ends it with KeyboardInterrupt, and the module is usable afterwards.
+    import signal
+    import subprocess
+    import time
+
+    from conftest import MPY, MPY_RUNNER
+
+    script = tmp_path / "block.py"
+    script.write_text(SETUP + r"""
+enc.SetOutBufs(0, 2, 320, 240)
+enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
+enc.Start(0)
+sd = StreamData()
+print("BLOCKING")
+try:
+    enc.GetStream(0, sd)
+    print("RETURNED")
+except KeyboardInterrupt:
+    print("INTERRUPTED")
+enc.Stop(0)
+enc.Destroy(0)
+assert _k230sim.stats()["venc_channels_created"] == 0
+print("CLEAN")
+""")
+    proc = subprocess.Popen([*MPY_RUNNER, str(MPY), str(script)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        assert proc.stdout.readline().strip() == "BLOCKING"
+        time.sleep(0.3)
+        assert proc.poll() is None, "GetStream(-1) returned although nothing was encoded"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert out.split() == ["INTERRUPTED", "CLEAN"], (out, err)
