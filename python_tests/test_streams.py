@@ -16,6 +16,17 @@ sensor = Sensor()
 sensor.reset()
 sensor.set_framesize(width=320, height=240)
 sensor.set_pixformat(Sensor.YUV420SP)
+
+def snap_frame():
+    # The next 320x240 sensor frame as a k_video_frame_info, as the manual's Example 2 builds it.
+    img = sensor.snapshot(chn=CAM_CHN_ID_0)
+    f = k_video_frame_info()
+    f.v_frame.width = 320
+    f.v_frame.height = 240
+    f.v_frame.pixel_format = Sensor.YUV420SP
+    f.v_frame.phys_addr[0] = img.phyaddr()
+    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
+    return f
 """
 
 
@@ -99,13 +110,7 @@ enc.Start(2)
 sensor.run()
 sd = StreamData()
 assert enc.GetStream(2, sd, 0) == BUF_EMPTY
-img = sensor.snapshot(chn=CAM_CHN_ID_0)
-f = k_video_frame_info()
-f.v_frame.width = 320
-f.v_frame.height = 240
-f.v_frame.pixel_format = Sensor.YUV420SP
-f.v_frame.phys_addr[0] = img.phyaddr()
-f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
+f = snap_frame()
 f.v_frame.pts = 1234567
 
 def sender():
@@ -187,13 +192,7 @@ MediaManager.init()
 enc.Create(3, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
 enc.Start(3)
 sensor.run()
-img = sensor.snapshot(chn=CAM_CHN_ID_0)
-f = k_video_frame_info()
-f.v_frame.width = 320
-f.v_frame.height = 240
-f.v_frame.pixel_format = Sensor.YUV420SP
-f.v_frame.phys_addr[0] = img.phyaddr()
-f.v_frame.phys_addr[1] = img.phyaddr(1)
+f = snap_frame()
 held = [StreamData(), StreamData()]
 for sd in held:
     assert enc.SendFrame(3, f) == 0

@@ -359,11 +359,6 @@ impl<M: Mpp> Venc<M> {
         self.chns[chn].state
     }
 
-    /// Whether `MediaManager.init()` has run.
-    pub fn media_inited(&self) -> bool {
-        self.media_inited
-    }
-
     fn next_serial(&mut self) -> u32 {
         // 27 bits of serial, so that tokens never have the RESERVED bit.
         self.serial = self.serial.wrapping_add(1) & 0x07FF_FFFF;
