@@ -33,30 +33,10 @@ use std::path::{Path, PathBuf};
 #[path = "build_support/sdk_abi.rs"]
 mod sdk_abi;
 
-/// Every MPP function the core calls.
-const FUNCTIONS: &[&str] = &[
-    "kd_mpi_venc_create_chn",
-    "kd_mpi_venc_destroy_chn",
-    "kd_mpi_venc_start_chn",
-    "kd_mpi_venc_stop_chn",
-    "kd_mpi_venc_query_status",
-    "kd_mpi_venc_get_stream",
-    "kd_mpi_venc_release_stream",
-    "kd_mpi_venc_send_frame",
-    "kd_mpi_venc_enable_idr",
-    "kd_mpi_venc_request_idr",
-    "kd_mpi_venc_attach_vb_pool",
-    "kd_mpi_venc_detach_vb_pool",
-    "kd_mpi_sys_bind",
-    "kd_mpi_sys_unbind",
-    "kd_mpi_sys_mmap",
-    "kd_mpi_sys_munmap",
-    "kd_mpi_vb_set_config",
-    "kd_mpi_vb_init",
-    "kd_mpi_vb_exit",
-    "kd_mpi_vb_create_pool",
-    "kd_mpi_vb_destory_pool",
-];
+/// The MPP functions: the project's one list of them (`src/mpp/functions.rs`).
+#[path = "src/mpp/functions.rs"]
+#[allow(dead_code)]
+mod functions;
 
 /// Every type and constant family that crosses the ABI.
 const TYPES: &[&str] = &[
@@ -153,9 +133,16 @@ fn main() {
     let own_header = manifest.join("include/k230_mpp.h");
     println!("cargo:rerun-if-env-changed=K230_SDK_MPP_DIR");
     println!("cargo:rerun-if-changed=include/k230_mpp.h");
+    println!("cargo:rerun-if-changed=src/mpp/functions.rs");
+    let abi_2025 = env::var_os("CARGO_FEATURE_ABI_2025").is_some();
+    let all_functions: Vec<&str> = functions::COMMON
+        .iter()
+        .chain(functions::ABI_2025)
+        .copied()
+        .collect();
 
     let mut clang_args = vec![format!("--target={}", clang_target(&target))];
-    if env::var_os("CARGO_FEATURE_ABI_2025").is_some() {
+    if abi_2025 {
         clang_args.push("-DK230_MPP_ABI_2025".into());
     }
     let mut builder = bindgen::Builder::default()
@@ -190,7 +177,7 @@ fn main() {
                 sdk_header: &umbrella,
                 sdk_args: sdk_args.iter().chain(&extra).cloned().collect(),
                 types: TYPES,
-                functions: FUNCTIONS,
+                functions: &all_functions,
             };
             match sdk_abi::check(&check) {
                 Ok(files) => {
@@ -212,7 +199,7 @@ fn main() {
     }
     println!("cargo::rustc-check-cfg=cfg(k230_sdk_headers)");
 
-    for f in FUNCTIONS {
+    for f in &all_functions {
         builder = builder.allowlist_function(f);
     }
     for t in TYPES {
@@ -222,13 +209,30 @@ fn main() {
         .allowlist_var("K_.*")
         .allowlist_var("VENC_.*")
         .allowlist_var("VB_.*")
-        .allowlist_var("PIXEL_FORMAT_.*");
+        .allowlist_var("PIXEL_FORMAT_.*")
+        // The error codes have their one set in src/mpp/err.rs, whatever the headers define.
+        .blocklist_item("K_ERR_.*")
+        .blocklist_item("K_DEF_ERR");
 
     let bindings = builder
         .generate()
         .expect("bindgen failed on the MPP headers");
-    bindings
-        .write_to_file(out.join("mpp_bindings.rs"))
-        .expect("write mpp_bindings.rs");
+    let text = bindings.to_string();
+    // Every listed function of the selected generation must be declared: the list and the
+    // header cannot drift apart.
+    let missing: Vec<&str> = all_functions
+        .iter()
+        .copied()
+        .filter(|f| functions::is_used(f, abi_2025))
+        .filter(|f| !text.contains(&format!("pub fn {f}(")))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "error: the MPP headers do not declare {} of src/mpp/functions.rs",
+            missing.join(", ")
+        );
+        std::process::exit(1);
+    }
+    write_if_changed(&out.join("mpp_bindings.rs"), &text);
     println!("cargo:include={}", manifest.join("include").display());
 }

@@ -64,28 +64,8 @@ typedef enum {
     K_ID_BUTT = 25,
 } k_mod_id;
 
-/* ---- error codes: 0xA0000000 | mod << 16 | level << 13 | number ---------- */
-#define K_ERR_APPID 0xA0000000u
-#define K_ERR_LEVEL_ERROR 4u
-#define K_DEF_ERR(mod, level, err) \
-    ((k_s32)(K_ERR_APPID | ((k_u32)(mod) << 16) | ((k_u32)(level) << 13) | (k_u32)(err)))
-
-#define K_ERR_INVALID_DEVID 1
-#define K_ERR_INVALID_CHNID 2
-#define K_ERR_ILLEGAL_PARAM 3
-#define K_ERR_EXIST 4
-#define K_ERR_UNEXIST 5
-#define K_ERR_NULL_PTR 6
-#define K_ERR_NOT_CONFIG 7
-#define K_ERR_NOT_SUPPORT 8
-#define K_ERR_NOT_PERM 9
-#define K_ERR_NOMEM 12
-#define K_ERR_NOBUF 13
-#define K_ERR_BUF_EMPTY 14
-#define K_ERR_BUF_FULL 15
-#define K_ERR_NOTREADY 16
-#define K_ERR_BADADDR 17
-#define K_ERR_BUSY 18
+/* Error codes (K_DEF_ERR, K_ERR_*): the project keeps their one set in the core
+ * (src/mpp/err.rs); this header declares only what crosses the ABI. */
 
 /* ---- payload / profile / pixel format ------------------------------------ */
 typedef enum {

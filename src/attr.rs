@@ -5,8 +5,11 @@
 //! field and its allowed values when one is off, so the MPP never sees a
 //! value it would reject with a bare error code.
 
+#![cfg_attr(not(test), forbid(unsafe_code))]
+
 use crate::error::{Error, Result};
 use crate::mpp::*;
+use crate::range::in_range;
 
 /// `Encoder.PAYLOAD_TYPE_H264` (K_PT_H264).
 pub const PAYLOAD_H264: i64 = K_PT_H264 as i64;
@@ -88,18 +91,6 @@ pub struct EncConfig {
     pub dst_fps: u32,
     /// JPEG quality.
     pub q_factor: u32,
-}
-
-/// Checks `v` is in `lo..=hi`, else a range error naming `arg`.
-pub fn in_range(arg: &'static str, allowed: &'static str, v: i64, lo: i64, hi: i64) -> Result<u32> {
-    if v < lo || v > hi {
-        return Err(Error::Range {
-            arg,
-            allowed,
-            got: v,
-        });
-    }
-    Ok(v as u32)
 }
 
 const U32_MAX: i64 = u32::MAX as i64;

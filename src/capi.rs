@@ -1,33 +1,132 @@
-//! The C entry points (`venc_*`) the MicroPython glue calls.
+//! The C entry points (`venc_*`) the MicroPython glue calls: one per Python method.
 //!
-//! Each function checks its pointers, runs one core operation on the global
-//! module state (never holding its lock while the MPP blocks: GetStream and
-//! SendFrame wait between two locked steps), and reports failures as data in a [`VencError`]: the
-//! exception kind, the K230 code and a NUL-terminated message. Nothing here
-//! panics on input, unwinds into C, or keeps a pointer it was given.
-//! Declarations for C are in `mpy_glue/k230_venc.h`.
+//! Each function checks its pointers and lengths, runs one core operation on the global
+//! module state ([`crate::wait`] composes the GetStream and SendFrame waits, never holding
+//! the lock while the MPP blocks), and reports failures as data in a [`VencError`]: the
+//! exception kind, the K230 code and a NUL-terminated message. Nothing here panics on
+//! input, unwinds into C, or keeps a pointer it was given.
+//!
+//! The C header `mpy_glue/k230_venc.h` is generated from this file by cbindgen
+//! (`cargo run -p venc-header`); `make test` fails when the committed one differs. The
+//! constants below are what the glue needs; each is checked against the MPP bindings.
 
+use core::ffi::c_void;
 use core::fmt::Write;
 
 use crate::attr::ChnAttr;
-use crate::encoder::{get_stream_wait, send_frame_wait, PackInfo, Venc, PACK_CNT_MAX};
 use crate::error::{Error, ErrorKind};
-use crate::frame::frame_from_bytes;
-use crate::hal::K230Mpp;
+use crate::frame::{FrameField, FRAME_FIELDS, FRAME_FIELD_COUNT, FRAME_INFO_SIZE};
+use crate::hal::Platform;
+use crate::mpp::*;
+use crate::venc::{PackInfo, Venc, CHN_COUNT, PACK_CNT_MAX};
+use crate::wait::{self, Poll};
 
 /// The module state: one per process, like the K230's VENC device.
-static VENC: spin::Mutex<Venc<K230Mpp>> = spin::Mutex::new(Venc::new(K230Mpp));
+pub(crate) static VENC: spin::Mutex<Venc<Platform>> = spin::Mutex::new(Venc::new(Platform::NEW));
 
-/// Failure report for C (`venc_error_t`).
+/// `ValueError`: an argument outside its allowed values.
+pub const VENC_ERR_VALUE: i32 = 1;
+/// `TypeError`: an argument of the wrong kind.
+pub const VENC_ERR_TYPE: i32 = 2;
+/// `RuntimeError`: a call in the wrong state or order.
+pub const VENC_ERR_RUNTIME: i32 = 3;
+/// `OSError(code, message)`: the MPP refused.
+pub const VENC_ERR_OS: i32 = 4;
+/// No data within the timeout: GetStream/SendFrame return the K230 code, no exception.
+pub const VENC_ERR_TIMEOUT: i32 = 5;
+/// The poll callback stopped the wait: raise the exception it caught.
+pub const VENC_ERR_ABORTED: i32 = 6;
+
+/// `PAYLOAD_TYPE_H264` / `K_PT_H264`.
+pub const VENC_PT_H264: i32 = 96;
+/// `PAYLOAD_TYPE_H265` / `K_PT_H265`.
+pub const VENC_PT_H265: i32 = 265;
+/// `PAYLOAD_TYPE_JPEG` / `K_PT_JPEG`.
+pub const VENC_PT_JPEG: i32 = 26;
+/// `H264_PROFILE_BASELINE`.
+pub const VENC_H264_PROFILE_BASELINE: i32 = 1;
+/// `H264_PROFILE_MAIN`.
+pub const VENC_H264_PROFILE_MAIN: i32 = 2;
+/// `H264_PROFILE_HIGH`.
+pub const VENC_H264_PROFILE_HIGH: i32 = 3;
+/// `H265_PROFILE_MAIN`.
+pub const VENC_H265_PROFILE_MAIN: i32 = 5;
+/// `STREAM_TYPE_HEADER`.
+pub const VENC_STREAM_TYPE_HEADER: i32 = 3;
+/// `STREAM_TYPE_I`.
+pub const VENC_STREAM_TYPE_I: i32 = 2;
+/// `STREAM_TYPE_P`.
+pub const VENC_STREAM_TYPE_P: i32 = 1;
+/// `VIDEO_ENCODE_MOD_ID` / `K_ID_VENC`.
+pub const VENC_MOD_ID: i32 = 9;
+/// `VENC_DEV_ID`.
+pub const VENC_DEV_ID: i32 = 0;
+/// `VENC_CHN_ID_MAX`: channels 0..3.
+pub const VENC_CHN_COUNT: i32 = 4;
+/// How long the documented `SendFrame` waits for a free output buffer in all (ms).
+pub const VENC_SEND_TIMEOUT_MS: i64 = 1000;
+/// `VENC_PACK_CNT_MAX`: the length of the StreamData lists.
+pub const VENC_PACK_CNT_MAX: usize = 12;
+/// `sizeof(k_video_frame_info)`.
+pub const VENC_FRAME_INFO_SIZE: usize = 224;
+/// Entries of [`VENC_FRAME_FIELDS`].
+pub const VENC_FRAME_FIELD_COUNT: usize = 29;
+/// `ChnAttrStr` default `bit_rate` (kbit/s).
+pub const VENC_DEFAULT_BIT_RATE: i32 = 4000;
+/// `ChnAttrStr` default `gopLen`.
+pub const VENC_DEFAULT_GOP_LEN: i32 = 30;
+/// `ChnAttrStr` default `src_frame_rate` and `dst_frame_rate`.
+pub const VENC_DEFAULT_FRAME_RATE: i32 = 30;
+/// `ChnAttrStr` default `mjpeg_quality_factor`.
+pub const VENC_DEFAULT_MJPEG_QUALITY: i32 = 45;
+
+const _: () = {
+    assert!(VENC_ERR_VALUE == ErrorKind::Value as i32 && VENC_ERR_TYPE == ErrorKind::Type as i32);
+    assert!(VENC_ERR_RUNTIME == ErrorKind::Runtime as i32 && VENC_ERR_OS == ErrorKind::Os as i32);
+    assert!(VENC_ERR_TIMEOUT == ErrorKind::Timeout as i32);
+    assert!(VENC_ERR_ABORTED == ErrorKind::Aborted as i32);
+    assert!(VENC_PT_H264 as u32 == K_PT_H264 && VENC_PT_H265 as u32 == K_PT_H265);
+    assert!(VENC_PT_JPEG as u32 == K_PT_JPEG);
+    assert!(VENC_H264_PROFILE_BASELINE as u32 == VENC_PROFILE_H264_BASELINE);
+    assert!(VENC_H264_PROFILE_MAIN as u32 == VENC_PROFILE_H264_MAIN);
+    assert!(VENC_H264_PROFILE_HIGH as u32 == VENC_PROFILE_H264_HIGH);
+    assert!(VENC_H265_PROFILE_MAIN as u32 == VENC_PROFILE_H265_MAIN);
+    assert!(VENC_STREAM_TYPE_HEADER as u32 == K_VENC_HEADER);
+    assert!(VENC_STREAM_TYPE_I as u32 == K_VENC_I_FRAME);
+    assert!(VENC_STREAM_TYPE_P as u32 == K_VENC_P_FRAME);
+    assert!(VENC_MOD_ID as u32 == K_ID_VENC);
+    assert!(VENC_CHN_COUNT as usize == CHN_COUNT && VENC_PACK_CNT_MAX == PACK_CNT_MAX);
+    assert!(VENC_FRAME_INFO_SIZE == FRAME_INFO_SIZE);
+    assert!(VENC_SEND_TIMEOUT_MS == crate::venc::SEND_TIMEOUT_MS as i64);
+    assert!(VENC_FRAME_FIELD_COUNT == FRAME_FIELD_COUNT);
+    let d = ChnAttr::new(0, 0, 0, 0);
+    assert!(d.bit_rate == VENC_DEFAULT_BIT_RATE as i64 && d.gop_len == VENC_DEFAULT_GOP_LEN as i64);
+    assert!(d.src_frame_rate == VENC_DEFAULT_FRAME_RATE as i64);
+    assert!(d.dst_frame_rate == VENC_DEFAULT_FRAME_RATE as i64);
+    assert!(d.mjpeg_quality_factor == VENC_DEFAULT_MJPEG_QUALITY as i64);
+    assert!(core::mem::size_of::<PackInfo>() == 32);
+    assert!(core::mem::size_of::<ChnAttr>() == 72);
+};
+
+/// The layout of `k_video_frame_info` and its nested structs, for the `uctypes`
+/// descriptor of `k_video_frame_info()`.
+#[no_mangle]
+pub static VENC_FRAME_FIELDS: [FrameField; VENC_FRAME_FIELD_COUNT] = FRAME_FIELDS;
+
+/// Failure report for C.
 #[repr(C)]
 pub struct VencError {
-    /// `VENC_ERR_*` kind: 1 ValueError, 2 TypeError, 3 RuntimeError, 4 OSError, 5 timeout.
+    /// `VENC_ERR_*` kind.
     pub kind: i32,
-    /// K230 code for OSError / timeout, else 0.
+    /// K230 code (`K_ERR_*`) for OSError / timeout, else 0.
     pub code: i32,
     /// NUL-terminated message (truncated to fit).
     pub msg: [u8; 200],
 }
+
+/// Called between the slices of a wait with the context the glue passed: returns true to
+/// stop waiting (it caught an exception to raise once the call has returned).
+pub type VencPollFn = Option<unsafe extern "C" fn(ctx: *mut c_void) -> bool>;
 
 struct MsgWriter<'a> {
     buf: &'a mut [u8],
@@ -79,6 +178,15 @@ fn null_arg(arg: &'static str, err: *mut VencError) -> i32 {
     )
 }
 
+/// The glue's poll callback as a closure (no callback: never stop).
+fn poller(poll: VencPollFn, ctx: *mut c_void) -> impl FnMut() -> Poll {
+    move || match poll {
+        // SAFETY: the glue's callback with the context it passed along for it.
+        Some(f) if unsafe { f(ctx) } => Poll::Stop,
+        _ => Poll::Continue,
+    }
+}
+
 /// A new owner id for an `Encoder` object.
 #[no_mangle]
 pub extern "C" fn venc_encoder_new() -> u32 {
@@ -106,7 +214,7 @@ pub extern "C" fn venc_set_out_bufs(
 /// `Encoder.Create`.
 ///
 /// # Safety
-/// `attr` is NULL or points at a valid `venc_chn_attr_t`; `err` is NULL or writable.
+/// `attr` is NULL or points at a valid `ChnAttr`; `err` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn venc_create(
     owner: u32,
@@ -139,21 +247,22 @@ pub extern "C" fn venc_destroy(chn: i64, err: *mut VencError) -> i32 {
     status(VENC.lock().destroy(chn), err)
 }
 
-/// The wait of one `Encoder.SendFrame` (the manual gives it no timeout argument).
-#[no_mangle]
-pub static VENC_SEND_TIMEOUT_MS: i32 = crate::encoder::SEND_TIMEOUT_MS;
-
-/// `Encoder.SendFrame` with the raw bytes of a `k_video_frame_info`, waiting at most
-/// `timeout_ms` for a free output buffer.
+/// `Encoder.SendFrame` with the raw bytes of a `k_video_frame_info` (any alignment):
+/// waits up to `timeout_ms` in all (0: not at all; the documented SendFrame passes
+/// `VENC_SEND_TIMEOUT_MS`) for a free output buffer, calling `poll(ctx)` between slices.
+/// `VENC_ERR_TIMEOUT` (with the code in `err`) when none freed up.
 ///
 /// # Safety
-/// `frame` is NULL or points at `len` readable bytes.
+/// `frame` is NULL or points at `len` readable bytes; `poll` is NULL or callable with
+/// `ctx`; `err` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn venc_send_frame(
     chn: i64,
     frame: *const u8,
     len: usize,
     timeout_ms: i64,
+    poll: VencPollFn,
+    ctx: *mut c_void,
     err: *mut VencError,
 ) -> i32 {
     if frame.is_null() {
@@ -161,57 +270,68 @@ pub unsafe extern "C" fn venc_send_frame(
     }
     // SAFETY: per the contract above.
     let bytes = unsafe { core::slice::from_raw_parts(frame, len) };
-    let r = frame_from_bytes(bytes).and_then(|mut f| {
-        let (c, timeout) = VENC.lock().send_frame_begin(chn, &f, timeout_ms)?;
-        // The wait for a free output buffer runs without the module lock.
-        send_frame_wait(&mut K230Mpp, c, &mut f, timeout)
-    });
-    status(r, err)
+    status(
+        wait::send_frame(&VENC, chn, bytes, timeout_ms, &mut poller(poll, ctx)),
+        err,
+    )
 }
 
-/// `Encoder.GetStream`: fills `packs[0..12]`, `*token` and `*count`.
+/// `Encoder.GetStream`: `*token` is the stream the StreamData still holds (0 for none)
+/// and becomes the new stream's; fills `packs[0..VENC_PACK_CNT_MAX]` and `*count`.
+/// `timeout_ms`: -1 blocks, 0 does not, > 0 waits that long; `poll(ctx)` runs between
+/// slices. `VENC_ERR_TIMEOUT` (with the code in `err`) when no stream came in time.
 ///
 /// # Safety
-/// `packs` points at 12 writable `venc_pack_t`; `token`, `count` are writable.
+/// `packs` points at VENC_PACK_CNT_MAX writable `PackInfo`; `token` and `count` are
+/// writable; `poll` is NULL or callable with `ctx`; `err` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn venc_get_stream(
     chn: i64,
     timeout_ms: i64,
-    held: u32,
-    packs: *mut PackInfo,
     token: *mut u32,
+    packs: *mut PackInfo,
     count: *mut u32,
+    poll: VencPollFn,
+    ctx: *mut c_void,
     err: *mut VencError,
 ) -> i32 {
     if packs.is_null() || token.is_null() || count.is_null() {
         return null_arg("streamData", err);
     }
-    // SAFETY: per the contract above: 12 entries, properly aligned.
-    let out = unsafe { &mut *packs.cast::<[PackInfo; PACK_CNT_MAX]>() };
-    let ticket = match VENC.lock().get_stream_begin(chn, timeout_ms, held) {
-        Ok(t) => t,
-        Err(e) => return report(err, &e),
+    // SAFETY: per the contract above: VENC_PACK_CNT_MAX entries, properly aligned; the
+    // three pointers are distinct objects of the caller's.
+    let (out, token, count) = unsafe {
+        (
+            &mut *packs.cast::<[PackInfo; PACK_CNT_MAX]>(),
+            &mut *token,
+            &mut *count,
+        )
     };
-    // The wait for a stream runs without the module lock: other threads (SendFrame,
-    // ReleaseStream, other channels) go on meanwhile.
-    let got = get_stream_wait(&mut K230Mpp, &ticket);
-    let done = VENC.lock().get_stream_finish(ticket, got, out);
-    match done {
-        Ok((t, n)) => {
-            // SAFETY: per the contract above.
-            unsafe {
-                *token = t;
-                *count = n as u32;
-            }
+    match wait::get_stream(&VENC, chn, timeout_ms, token, out, &mut poller(poll, ctx)) {
+        Ok(n) => {
+            *count = n as u32;
             0
         }
         Err(e) => report(err, &e),
     }
 }
 
-/// `Encoder.ReleaseStream` of the stream `token` names.
+/// `Encoder.ReleaseStream` of the stream `*token` names; `*token` becomes 0 when the
+/// stream is gone (released, or refused by the MPP and let go), and is left as it was
+/// when nothing was released (wrong channel, already released).
+///
+/// # Safety
+/// `token` is NULL or writable; `err` is NULL or writable.
 #[no_mangle]
-pub extern "C" fn venc_release_stream(chn: i64, token: u32, err: *mut VencError) -> i32 {
+pub unsafe extern "C" fn venc_release_stream(
+    chn: i64,
+    token: *mut u32,
+    err: *mut VencError,
+) -> i32 {
+    // SAFETY: per the contract above.
+    let Some(token) = (unsafe { token.as_mut() }) else {
+        return null_arg("streamData", err);
+    };
     status(VENC.lock().release_stream(chn, token), err)
 }
 
@@ -230,7 +350,7 @@ pub extern "C" fn venc_media_deinit(err: *mut VencError) -> i32 {
 /// `MediaManager.link(src, dst)`: `src`, `dst` are `(mod, dev, chn)` triples.
 ///
 /// # Safety
-/// `src`, `dst` point at 3 readable `int64_t`; `token` is writable.
+/// `src`, `dst` are NULL or point at 3 readable `int64_t`; `token` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn venc_link(
     src: *const i64,
@@ -253,7 +373,7 @@ pub unsafe extern "C" fn venc_link(
     }
 }
 
-/// Unbinds a link (no-op if already gone).
+/// Unbinds a link (nothing if already gone).
 #[no_mangle]
 pub extern "C" fn venc_unlink(token: u32, err: *mut VencError) -> i32 {
     status(VENC.lock().unlink(token), err)
@@ -270,9 +390,3 @@ pub extern "C" fn venc_is_linked(token: u32) -> i32 {
 pub extern "C" fn venc_deinit_all(err: *mut VencError) -> i32 {
     status(VENC.lock().deinit_all(), err)
 }
-
-const _: () = {
-    assert!(ErrorKind::Value as i32 == 1 && ErrorKind::Timeout as i32 == 5);
-    assert!(core::mem::size_of::<PackInfo>() == 32);
-    assert!(core::mem::size_of::<ChnAttr>() == 72);
-};

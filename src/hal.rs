@@ -9,25 +9,22 @@ use core::ptr::NonNull;
 
 use crate::mpp::*;
 
-/// A failed MPP call: the raw K230 code (never 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Code(pub i32);
+pub use crate::mpp::err::MppError;
 
 /// Result of one MPP call.
-pub type MppResult<T = ()> = core::result::Result<T, Code>;
+pub type MppResult<T = ()> = core::result::Result<T, MppError>;
 
 /// Converts a `k_s32` return value.
 #[inline]
 pub fn code(ret: k_s32) -> MppResult {
-    if ret == 0 {
-        Ok(())
-    } else {
-        Err(Code(ret))
-    }
+    MppError::check(ret)
 }
 
 /// The MPP operations the core needs. Contracts follow the K230 MPP docs.
-pub trait Mpp {
+///
+/// Implementations are cheap handles (`Clone`): GetStream and SendFrame wait on a copy
+/// outside the module lock while other calls go on through the one in the module state.
+pub trait Mpp: Clone {
     /// `kd_mpi_venc_create_chn`.
     fn venc_create_chn(&mut self, chn: u32, attr: &k_venc_chn_attr) -> MppResult;
     /// `kd_mpi_venc_destroy_chn`: the channel must be stopped.
@@ -88,6 +85,20 @@ pub trait Mpp {
 /// The MPP of the platform the crate is linked against (K230 SDK or `sim/`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct K230Mpp;
+
+impl K230Mpp {
+    /// The handle (a unit: the MPP is the linked library's global state).
+    pub const NEW: K230Mpp = K230Mpp;
+}
+
+/// The MPP the C entry points drive: the linked platform's, or under `cargo test` the
+/// scripted fake, so that the entry points themselves are what the tests run.
+#[cfg(not(test))]
+pub type Platform = K230Mpp;
+/// The MPP the C entry points drive: the linked platform's, or under `cargo test` the
+/// scripted fake, so that the entry points themselves are what the tests run.
+#[cfg(test)]
+pub type Platform = crate::tests::script::Scripted;
 
 impl Mpp for K230Mpp {
     fn venc_create_chn(&mut self, chn: u32, attr: &k_venc_chn_attr) -> MppResult {
@@ -184,10 +195,9 @@ impl Mpp for K230Mpp {
         // SAFETY: `c` is a valid local copy for the duration of the call.
         let id = unsafe { kd_mpi_vb_create_pool(&mut c) };
         // A pool id, or VB_INVALID_POOLID (-1) / an error code (negative as k_s32).
-        if id < 0 {
-            Err(Code(id))
-        } else {
-            Ok(id as u32)
+        match MppError::from_code(id) {
+            Some(e) if id < 0 => Err(e),
+            _ => Ok(id as u32),
         }
     }
     #[cfg(feature = "abi-2025")]

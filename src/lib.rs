@@ -15,19 +15,25 @@
 //!   [`hal::Mpp`]; on the K230 the SDK libraries resolve the `kd_mpi_*`
 //!   symbols, on a PC the `sim/` crate does. Tests use a fake.
 //!
-//! Layers: [`capi`] (C entry points for the MicroPython glue) →
-//! [`encoder`] (channel state machine, media, links) → [`hal`] → [`mpp`].
+//! Layers: [`capi`] (C entry points for the MicroPython glue, one per Python method) →
+//! [`wait`] (the sliced waits of GetStream and SendFrame) → [`venc`] (channel lifecycle,
+//! streams, output buffers and VB, links) → [`hal`] → [`mpp`] (the ABI, the error codes
+//! and the list of MPP functions). [`attr`], [`frame`], [`range`], [`state`] and [`error`]
+//! are leaves that the layers above share.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod attr;
-#[cfg(not(test))]
 pub mod capi;
-pub mod encoder;
 pub mod error;
 pub mod frame;
 pub mod hal;
 pub mod mpp;
+pub mod range;
+pub mod state;
+pub mod venc;
+pub mod wait;
 
 #[cfg(test)]
 mod tests;

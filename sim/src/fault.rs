@@ -5,32 +5,22 @@
 //! anything. `kd_mpi_sys_mmap` returns NULL instead of a code, `kd_mpi_vb_create_pool`
 //! returns the code as its pool id.
 
-/// Every function that can be faulted.
-pub const FUNCS: &[&str] = &[
-    "kd_mpi_venc_create_chn",
-    "kd_mpi_venc_destroy_chn",
-    "kd_mpi_venc_start_chn",
-    "kd_mpi_venc_stop_chn",
-    "kd_mpi_venc_query_status",
-    "kd_mpi_venc_get_stream",
-    "kd_mpi_venc_release_stream",
-    "kd_mpi_venc_send_frame",
-    "kd_mpi_venc_enable_idr",
-    "kd_mpi_venc_request_idr",
-    #[cfg(feature = "abi-2025")]
-    "kd_mpi_venc_attach_vb_pool",
-    #[cfg(feature = "abi-2025")]
-    "kd_mpi_venc_detach_vb_pool",
-    "kd_mpi_sys_bind",
-    "kd_mpi_sys_unbind",
-    "kd_mpi_sys_mmap",
-    "kd_mpi_sys_munmap",
-    "kd_mpi_vb_set_config",
-    "kd_mpi_vb_init",
-    "kd_mpi_vb_exit",
-    "kd_mpi_vb_create_pool",
-    "kd_mpi_vb_destory_pool",
-];
+use k230_venc::mpp::functions;
+
+/// Whether `func` can be faulted: the MPP functions the project lists
+/// (`k230_venc::mpp::functions`), of the ABI generation this build simulates.
+fn known(name: &[u8]) -> Option<&'static str> {
+    let abi_2025: &[&'static str] = if cfg!(feature = "abi-2025") {
+        functions::ABI_2025
+    } else {
+        &[]
+    };
+    functions::COMMON
+        .iter()
+        .chain(abi_2025)
+        .copied()
+        .find(|f| f.as_bytes() == name)
+}
 
 #[derive(Clone, Copy, Debug)]
 struct Rule {
@@ -48,7 +38,7 @@ pub(crate) struct Faults {
 impl Faults {
     /// `k230_sim_fault_inject`: 0, or -1 for an unknown function name.
     pub fn inject(&mut self, name: &[u8], code: i32, skip: u32, count: u32) -> i32 {
-        let Some(&func) = FUNCS.iter().find(|f| f.as_bytes() == name) else {
+        let Some(func) = known(name) else {
             return -1;
         };
         self.rules.retain(|(f, _)| *f != func);

@@ -1,0 +1,180 @@
+//! The channel lifecycle: `SetOutBufs`, `Create`, `Start`, `Stop`, `Destroy`, and the
+//! teardown that finalisers and deinit-all use.
+#![forbid(unsafe_code)]
+
+use super::{chn_index, keep_first, Venc};
+use crate::attr::{ChnAttr, Codec};
+use crate::error::{failed, Error, Result};
+use crate::hal::Mpp;
+use crate::mpp::functions as f;
+use crate::range::in_range;
+use crate::state::ChnState;
+
+/// Output buffers one channel may have (`VB_SINGLE_MAX_BLKS`).
+pub const MAX_OUT_BUFS: i64 = 256;
+
+/// Output buffers requested by `SetOutBufs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutBufs {
+    /// Number of buffers.
+    pub count: u32,
+    /// Picture width they are sized for.
+    pub width: u32,
+    /// Picture height they are sized for.
+    pub height: u32,
+}
+
+/// The error of a Create (or 2025 Start) without SetOutBufs.
+pub(super) const NO_OUT_BUFS: Error = Error::Order {
+    what: "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first (before MediaManager.init())",
+};
+
+impl<M: Mpp> Venc<M> {
+    /// `Encoder.SetOutBufs(chn, buf_num, width, height)`.
+    ///
+    /// # Errors
+    /// Range errors for the arguments; [`Error::Order`] after `MediaManager.init()`.
+    pub fn set_out_bufs(&mut self, chn: i64, buf_num: i64, width: i64, height: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        let count = in_range("buf_num", "in 1..256", buf_num, 1, MAX_OUT_BUFS)?;
+        let width = in_range("width", "in 128..8192", width, 128, 8192)?;
+        let height = in_range("height", "in 64..8192", height, 64, 8192)?;
+        if self.media_inited {
+            return Err(Error::Order {
+                what: "SetOutBufs must be called before MediaManager.init() (call MediaManager.deinit() first)",
+            });
+        }
+        self.chns[c].outbufs = Some(OutBufs {
+            count,
+            width,
+            height,
+        });
+        self.bufs_configured(c)
+    }
+
+    /// `Encoder.Create(chn, chnAttr)` on behalf of `owner`.
+    ///
+    /// # Errors
+    /// Range/Invalid for `chn` and the attributes; State unless the channel is
+    /// free; Order without SetOutBufs; Mpp when the driver refuses.
+    pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
+        let c = chn_index(chn)?;
+        let cfg = attr.validate()?;
+        self.need("Create", c, &[ChnState::Free], |state| match state {
+            ChnState::Started => "it is in use: Stop and Destroy it first, or use another channel",
+            _ => "it is already created: Destroy it first, or use another channel",
+        })?;
+        let Some(bufs) = self.chns[c].outbufs else {
+            return Err(NO_OUT_BUFS);
+        };
+        // 2025 ABI: the output buffers are blocks of the pool SetOutBufs sized; a larger
+        // picture's frames would not fit in them.
+        if cfg!(feature = "abi-2025")
+            && cfg.width as u64 * cfg.height as u64 > bufs.width as u64 * bufs.height as u64
+        {
+            return Err(Error::Invalid {
+                arg: "chnAttr",
+                why: "the picture is larger than the output buffers SetOutBufs(chn, buf_num, width, height) sized for this channel",
+            });
+        }
+        let mattr = cfg.to_mpp(bufs.count);
+        self.bufs_attach(c)?;
+        let chn32 = c as u32;
+        if let Err(e) = self.mpp.venc_create_chn(chn32, &mattr) {
+            self.bufs_detach(c);
+            return Err(failed(f::VENC_CREATE_CHN)(e));
+        }
+        if cfg.codec != Codec::Jpeg {
+            // IDR (with parameter sets) at every GOP start, as current CanMV does.
+            if let Err(e) = self.mpp.venc_enable_idr(chn32, true) {
+                let _ = self.mpp.venc_destroy_chn(chn32);
+                self.bufs_detach(c);
+                return Err(failed(f::VENC_ENABLE_IDR)(e));
+            }
+        }
+        let ch = &mut self.chns[c];
+        ch.state = ChnState::Created;
+        ch.owner = owner;
+        ch.size = (cfg.width, cfg.height);
+        Ok(())
+    }
+
+    /// `Encoder.Start(chn)`.
+    ///
+    /// # Errors
+    /// State unless created and not started; Mpp.
+    pub fn start(&mut self, chn: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        self.need("Start", c, &[ChnState::Created], |state| match state {
+            ChnState::Started => "it is already started",
+            _ => "call Create first",
+        })?;
+        self.bufs_attach(c)?;
+        self.mpp
+            .venc_start_chn(c as u32)
+            .map_err(failed(f::VENC_START_CHN))?;
+        self.chns[c].state = ChnState::Started;
+        Ok(())
+    }
+
+    /// `Encoder.Stop(chn)`: stopping a created channel again is allowed (as on the K230).
+    ///
+    /// # Errors
+    /// State when the channel is not created; Mpp.
+    pub fn stop(&mut self, chn: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        self.need("Stop", c, &[ChnState::Created, ChnState::Started], |_| {
+            "call Create and Start first"
+        })?;
+        self.mpp
+            .venc_stop_chn(c as u32)
+            .map_err(failed(f::VENC_STOP_CHN))?;
+        self.chns[c].state = ChnState::Created;
+        self.bufs_detach(c);
+        Ok(())
+    }
+
+    /// `Encoder.Destroy(chn)`: releases streams still held, then destroys.
+    ///
+    /// # Errors
+    /// State when not created (e.g. a second Destroy) or still started; Mpp.
+    pub fn destroy(&mut self, chn: i64) -> Result<()> {
+        let c = chn_index(chn)?;
+        self.need("Destroy", c, &[ChnState::Created], |state| match state {
+            ChnState::Started => "call Stop first",
+            _ => "nothing to destroy (already destroyed?)",
+        })?;
+        let mut first = self.release_all_held(c);
+        self.mpp
+            .venc_destroy_chn(c as u32)
+            .map_err(failed(f::VENC_DESTROY_CHN))?;
+        self.chns[c].forget();
+        keep_first(&mut first, self.bufs_release(c));
+        first
+    }
+
+    /// Stops and destroys channel `c` whatever its state; used by finalisers
+    /// and deinit-all. Returns the first error, having done all it could.
+    pub(super) fn teardown(&mut self, c: usize) -> Result<()> {
+        let mut first = self.release_all_held(c);
+        let state = self.chns[c].state;
+        let chn32 = c as u32;
+        if state == ChnState::Started {
+            let r = self
+                .mpp
+                .venc_stop_chn(chn32)
+                .map_err(failed(f::VENC_STOP_CHN));
+            keep_first(&mut first, r);
+        }
+        if state != ChnState::Free {
+            let r = self
+                .mpp
+                .venc_destroy_chn(chn32)
+                .map_err(failed(f::VENC_DESTROY_CHN));
+            keep_first(&mut first, r);
+        }
+        self.chns[c].forget();
+        keep_first(&mut first, self.bufs_release(c));
+        first
+    }
+}

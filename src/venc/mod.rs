@@ -1,0 +1,195 @@
+//! The module state: the four K230 VENC channels, the media (VB) setup and the media links.
+//!
+//! [`Venc`] owns the state and drives the MPP through the [`Mpp`] trait. Each public method
+//! is one `media.vencoder` / `MediaManager` call (or one locked step of GetStream and
+//! SendFrame, which [`crate::wait`] composes): it validates its arguments, checks the
+//! channel state, then makes the MPP calls. Failures leave the channel usable (or cleanly
+//! gone) and never leak a held stream, a mapping or a binding.
+//!
+//! One concern a file: [`channel`] (SetOutBufs, Create, Start, Stop, Destroy), [`stream`]
+//! (held streams, the GetStream steps, ReleaseStream), [`send`] (the SendFrame steps),
+//! [`outbuf`] (output buffers and VB for both ABI generations), [`link`] (media links).
+//!
+//! Fixed capacity everywhere: 4 channels, up to [`MAX_HELD`] unreleased streams per
+//! channel of up to [`PACK_CNT_MAX`] packs each, [`MAX_LINKS`] links. No allocation, ever.
+
+pub mod channel;
+pub mod link;
+pub mod outbuf;
+pub mod send;
+pub mod stream;
+
+use crate::error::Result;
+use crate::hal::Mpp;
+use crate::mpp::VENC_MAX_CHN_NUMS;
+use crate::range::in_range;
+use crate::state::ChnState;
+
+pub use channel::OutBufs;
+pub use link::MAX_LINKS;
+pub use send::SEND_TIMEOUT_MS;
+pub use stream::{PackInfo, MAX_HELD, PACK_CNT_MAX};
+
+/// VENC channels (`VENC_MAX_CHN_NUMS`).
+pub const CHN_COUNT: usize = VENC_MAX_CHN_NUMS as usize;
+
+/// One VENC channel as the core tracks it.
+struct Channel {
+    state: ChnState,
+    /// The `Encoder` object that created it (its finaliser tears it down), 0 for none.
+    owner: u32,
+    /// Picture size of the created channel.
+    size: (u32, u32),
+    /// What SetOutBufs asked for.
+    outbufs: Option<OutBufs>,
+    /// 2025 ABI: the private VB pool holding the output buffers, and whether it is attached.
+    #[cfg(feature = "abi-2025")]
+    pool: Option<u32>,
+    #[cfg(feature = "abi-2025")]
+    attached: bool,
+    /// Streams the script holds (token 0: a free slot).
+    held: [stream::Held; MAX_HELD],
+}
+
+impl Channel {
+    const EMPTY: Channel = Channel {
+        state: ChnState::Free,
+        owner: 0,
+        size: (0, 0),
+        outbufs: None,
+        #[cfg(feature = "abi-2025")]
+        pool: None,
+        #[cfg(feature = "abi-2025")]
+        attached: false,
+        held: [stream::Held::EMPTY; MAX_HELD],
+    };
+
+    /// Back to free after a destroy (the SetOutBufs configuration stays).
+    fn forget(&mut self) {
+        self.state = ChnState::Free;
+        self.owner = 0;
+    }
+}
+
+/// The encoder module state over an MPP implementation.
+pub struct Venc<M> {
+    mpp: M,
+    chns: [Channel; CHN_COUNT],
+    links: link::Links,
+    media_inited: bool,
+    serial: u32,
+    next_owner: u32,
+}
+
+/// Checks a channel number.
+///
+/// # Errors
+/// [`crate::error::Error::Range`] outside 0..3.
+pub fn chn_index(chn: i64) -> Result<usize> {
+    in_range(
+        "chn",
+        "in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3)",
+        chn,
+        0,
+        CHN_COUNT as i64 - 1,
+    )
+}
+
+/// Keeps the first error of a teardown sequence that goes on regardless.
+fn keep_first(first: &mut Result<()>, r: Result<()>) {
+    if first.is_ok() {
+        *first = r;
+    }
+}
+
+impl<M: Mpp> Venc<M> {
+    /// A module with every channel free, over `mpp`.
+    pub const fn new(mpp: M) -> Self {
+        Venc {
+            mpp,
+            chns: [Channel::EMPTY; CHN_COUNT],
+            links: link::Links::new(),
+            media_inited: false,
+            serial: 0,
+            next_owner: 1,
+        }
+    }
+
+    /// The MPP implementation (tests inspect their fake through this).
+    pub fn mpp(&mut self) -> &mut M {
+        &mut self.mpp
+    }
+
+    /// The state of channel `chn`.
+    pub fn state(&self, chn: usize) -> ChnState {
+        self.chns[chn].state
+    }
+
+    /// A new 27-bit serial, shifted past the 4 tag bits of a token, never 0.
+    fn next_serial(&mut self) -> u32 {
+        // 27 bits of serial, so that tokens never have the RESERVED bit.
+        self.serial = self.serial.wrapping_add(1) & 0x07FF_FFFF;
+        if self.serial == 0 {
+            self.serial = 1;
+        }
+        self.serial << 4
+    }
+
+    /// A new owner id for an `Encoder` object (its finaliser passes it to [`Venc::drop_owner`]).
+    pub fn new_owner(&mut self) -> u32 {
+        let id = self.next_owner;
+        self.next_owner = self.next_owner.wrapping_add(1).max(1);
+        id
+    }
+
+    /// Refuses `op` unless channel `c` is in one of the `ok` states; `hint` tells, for the
+    /// state it is in, what to do instead.
+    fn need(
+        &self,
+        op: &'static str,
+        c: usize,
+        ok: &[ChnState],
+        hint: impl Fn(ChnState) -> &'static str,
+    ) -> Result<()> {
+        let state = self.chns[c].state;
+        if ok.contains(&state) {
+            Ok(())
+        } else {
+            Err(crate::error::Error::State {
+                op,
+                chn: c as u32,
+                state,
+                hint: hint(state),
+            })
+        }
+    }
+
+    /// Finaliser of an `Encoder`: tears down every channel it created and still owns.
+    ///
+    /// # Errors
+    /// The first MPP failure (everything else is still torn down).
+    pub fn drop_owner(&mut self, owner: u32) -> Result<()> {
+        let mut first = Ok(());
+        for c in 0..CHN_COUNT {
+            if owner != 0 && self.chns[c].owner == owner && self.chns[c].state != ChnState::Free {
+                keep_first(&mut first, self.teardown(c));
+            }
+        }
+        first
+    }
+
+    /// The hook a firmware runs between scripts: releases every held stream,
+    /// stops and destroys every channel, unbinds every link and exits VB.
+    ///
+    /// # Errors
+    /// The first MPP failure (everything else is still torn down).
+    pub fn deinit_all(&mut self) -> Result<()> {
+        let mut first = Ok(());
+        for c in 0..CHN_COUNT {
+            keep_first(&mut first, self.teardown(c));
+            self.chns[c].outbufs = None;
+        }
+        keep_first(&mut first, self.media_deinit());
+        first
+    }
+}

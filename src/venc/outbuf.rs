@@ -1,0 +1,166 @@
+//! Output buffers and the VB setup, for both MPP ABI generations.
+//!
+//! 2024 ABI: `k_venc_attr.stream_buf_cnt` carries the count and the driver allocates the
+//! buffers itself, so the per-channel steps do nothing; `MediaManager.init()` configures one
+//! common VB pool per channel that SetOutBufs sized, as CanMV does. 2025 ABI: SetOutBufs
+//! makes a private VB pool (`buf_num` blocks of ALIGN_UP(w*h*3/4, 4096), non-cached),
+//! Create (and Start after a Stop) attaches it, Stop detaches it, Destroy destroys it, as
+//! current CanMV does.
+#![forbid(unsafe_code)]
+
+use super::{keep_first, Venc, CHN_COUNT};
+use crate::attr::{align_up, stream_buf_size};
+use crate::error::{failed, Error, Result};
+use crate::hal::Mpp;
+use crate::mpp::functions as f;
+use crate::mpp::*;
+use crate::state::ChnState;
+
+/// Pools in the VB configuration (`VB_MAX_COMM_POOLS`).
+const VB_POOLS: usize = VB_MAX_COMM_POOLS as usize;
+
+#[cfg(not(feature = "abi-2025"))]
+impl<M: Mpp> Venc<M> {
+    pub(super) fn bufs_configured(&mut self, _c: usize) -> Result<()> {
+        Ok(())
+    }
+
+    pub(super) fn bufs_attach(&mut self, _c: usize) -> Result<()> {
+        Ok(())
+    }
+
+    pub(super) fn bufs_detach(&mut self, _c: usize) {}
+
+    pub(super) fn bufs_release(&mut self, _c: usize) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "abi-2025")]
+impl<M: Mpp> Venc<M> {
+    /// A new SetOutBufs of a free channel replaces its pool at once (errors show here).
+    pub(super) fn bufs_configured(&mut self, c: usize) -> Result<()> {
+        if self.chns[c].state != ChnState::Free {
+            // The pool in use stays until Destroy; the next Create makes one of the new size.
+            return Ok(());
+        }
+        self.bufs_release(c)?;
+        self.pool_for(c).map(|_| ())
+    }
+
+    fn pool_for(&mut self, c: usize) -> Result<u32> {
+        if let Some(pool) = self.chns[c].pool {
+            return Ok(pool);
+        }
+        let Some(b) = self.chns[c].outbufs else {
+            return Err(super::channel::NO_OUT_BUFS);
+        };
+        let cfg = k_vb_pool_config {
+            blk_size: stream_buf_size(b.width, b.height) as _,
+            blk_cnt: b.count,
+            mode: VB_REMAP_MODE_NOCACHE,
+            ..Default::default()
+        };
+        let pool = self
+            .mpp
+            .vb_create_pool(&cfg)
+            .map_err(failed(f::VB_CREATE_POOL))?;
+        self.chns[c].pool = Some(pool);
+        Ok(pool)
+    }
+
+    pub(super) fn bufs_attach(&mut self, c: usize) -> Result<()> {
+        if self.chns[c].attached {
+            return Ok(());
+        }
+        let pool = self.pool_for(c)?;
+        let count = self.chns[c].outbufs.map_or(0, |b| b.count);
+        self.mpp
+            .venc_attach_vb_pool(c as u32, pool, count)
+            .map_err(failed(f::VENC_ATTACH_VB_POOL))?;
+        self.chns[c].attached = true;
+        Ok(())
+    }
+
+    /// Detaching fails while a held stream still sits in the pool; the pool then stays
+    /// attached until Destroy, which releases the streams first.
+    pub(super) fn bufs_detach(&mut self, c: usize) {
+        if self.chns[c].attached && self.mpp.venc_detach_vb_pool(c as u32).is_ok() {
+            self.chns[c].attached = false;
+        }
+    }
+
+    /// Once the channel is destroyed (which detaches its pool): destroys the pool.
+    pub(super) fn bufs_release(&mut self, c: usize) -> Result<()> {
+        if self.chns[c].state == ChnState::Free {
+            self.chns[c].attached = false;
+        } else {
+            self.bufs_detach(c);
+        }
+        if let Some(pool) = self.chns[c].pool {
+            self.mpp
+                .vb_destroy_pool(pool)
+                .map_err(failed(f::VB_DESTROY_POOL))?;
+            self.chns[c].pool = None;
+        }
+        Ok(())
+    }
+}
+
+impl<M: Mpp> Venc<M> {
+    /// `MediaManager.init()`: one VB pool per channel configured by SetOutBufs
+    /// (`buf_num` blocks of `ALIGN_UP(w*h*3/4, 4096)`, non-cached, as CanMV), then VB init.
+    ///
+    /// # Errors
+    /// Order when already initialised; Mpp.
+    pub fn media_init(&mut self) -> Result<()> {
+        if self.media_inited {
+            return Err(Error::Order {
+                what: "MediaManager.init() was already called; call MediaManager.deinit() first",
+            });
+        }
+        let mut cfg = k_vb_config {
+            max_pool_cnt: VB_POOLS as u32,
+            ..Default::default()
+        };
+        // 2024 ABI: the output buffers are common pools, as CanMV configures them. 2025 ABI:
+        // each channel has its own private pool (made by SetOutBufs), none here.
+        let common = if cfg!(feature = "abi-2025") {
+            0
+        } else {
+            CHN_COUNT
+        };
+        let sized = self.chns.iter().take(common).filter_map(|ch| ch.outbufs);
+        for (pool, b) in cfg.comm_pool.iter_mut().zip(sized) {
+            pool.blk_size = align_up(stream_buf_size(b.width, b.height) as u64, 4096) as _;
+            pool.blk_cnt = b.count;
+            pool.mode = VB_REMAP_MODE_NOCACHE;
+        }
+        self.mpp
+            .vb_set_config(&cfg)
+            .map_err(failed(f::VB_SET_CONFIG))?;
+        self.mpp.vb_init().map_err(failed(f::VB_INIT))?;
+        self.media_inited = true;
+        Ok(())
+    }
+
+    /// `MediaManager.deinit()`: unbinds every link, exits VB and forgets the
+    /// SetOutBufs configuration of free channels.
+    ///
+    /// # Errors
+    /// Mpp (everything else is still torn down).
+    pub fn media_deinit(&mut self) -> Result<()> {
+        let mut first = self.unlink_all();
+        if self.media_inited {
+            keep_first(&mut first, self.mpp.vb_exit().map_err(failed(f::VB_EXIT)));
+            self.media_inited = false;
+        }
+        for c in 0..CHN_COUNT {
+            if self.chns[c].state == ChnState::Free {
+                keep_first(&mut first, self.bufs_release(c));
+                self.chns[c].outbufs = None;
+            }
+        }
+        first
+    }
+}

@@ -1,0 +1,341 @@
+//! Encoded streams: the three steps of GetStream (begin and finish under the module lock,
+//! the wait between them without it), the streams the script holds, and ReleaseStream.
+#![forbid(unsafe_code)]
+
+use core::ptr::NonNull;
+
+use super::{chn_index, keep_first, Venc, CHN_COUNT};
+use crate::error::{failed, Error, Result};
+use crate::hal::Mpp;
+use crate::mpp::err::{num, venc};
+use crate::mpp::functions as f;
+use crate::mpp::{k_venc_pack, K_VENC_HEADER};
+use crate::range::in_range;
+use crate::state::ChnState;
+
+/// Packs per GetStream (`VENC_PACK_CNT_MAX`, the length of the StreamData lists).
+pub const PACK_CNT_MAX: usize = 12;
+/// Unreleased streams one channel may hold at a time.
+pub const MAX_HELD: usize = 8;
+
+/// Marks a held-stream slot reserved by a GetStream that is still waiting.
+const RESERVED: u32 = 0x8000_0000;
+
+/// One pack as handed to Python: host address, physical address, size, type, pts.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PackInfo {
+    /// Host (virtual) address of the mapped pack, for `uctypes.bytearray_at`.
+    pub virt: u64,
+    /// Physical address.
+    pub phys: u64,
+    /// Bytes.
+    pub len: u32,
+    /// `STREAM_TYPE_*` (K_VENC_HEADER 3, I 2, P 1).
+    pub stream_type: u32,
+    /// Presentation time stamp in microseconds.
+    pub pts: u64,
+}
+
+/// One GetStream result: the packs of one frame, as the MPP delivered them.
+pub struct Held {
+    /// The token the script's StreamData carries; 0 for a free slot, RESERVED|... while a
+    /// GetStream waits for it.
+    token: u32,
+    packs: heapless::Vec<k_venc_pack, PACK_CNT_MAX>,
+    /// Host addresses of the mapped packs (0: not mapped), index for index with `packs`.
+    virt: [usize; PACK_CNT_MAX],
+    /// Pack counts of the MPP deliveries this result was assembled from (each is
+    /// released with its own `kd_mpi_venc_release_stream`).
+    parts: heapless::Vec<u8, PACK_CNT_MAX>,
+}
+
+impl Held {
+    /// A free slot.
+    pub(super) const EMPTY: Held = Held::reserved(0);
+
+    /// A slot reserved for a waiting GetStream.
+    const fn reserved(token: u32) -> Held {
+        Held {
+            token,
+            packs: heapless::Vec::new(),
+            virt: [0; PACK_CNT_MAX],
+            parts: heapless::Vec::new(),
+        }
+    }
+
+    fn take(&mut self) -> Held {
+        core::mem::replace(self, Held::EMPTY)
+    }
+}
+
+/// A GetStream between its begin and finish steps.
+#[derive(Debug)]
+pub struct StreamTicket {
+    c: usize,
+    slot: usize,
+    reservation: u32,
+}
+
+/// Middle step of GetStream, run WITHOUT the module lock (it may block for `timeout` ms):
+/// asks the MPP for the next frame's packs and maps them.
+///
+/// The packs of one frame come back together: if the driver hands out a HEADER pack
+/// alone, the packs that follow it are fetched at once.
+///
+/// # Errors
+/// [`Error::Timeout`] (BUF_EMPTY) when nothing arrived in time; Mpp; Map (the stream is
+/// given back first).
+pub fn get_stream_wait<M: Mpp>(mpp: &mut M, ticket: &StreamTicket, timeout: i32) -> Result<Held> {
+    let c = ticket.c;
+    let chn32 = c as u32;
+    let cur = mpp
+        .venc_query_packs(chn32)
+        .map_err(failed(f::VENC_QUERY_STATUS))? as usize;
+    let mut h = Held::EMPTY;
+    let first = cur.clamp(1, PACK_CNT_MAX);
+    let n = fetch(mpp, chn32, &mut h, first, timeout).map_err(|e| match e {
+        Error::Mpp { err, .. } if err.number() == num::BUF_EMPTY => Error::Timeout { err },
+        e => e,
+    })?;
+    if n == 0 {
+        return Err(Error::Timeout {
+            err: venc(num::BUF_EMPTY),
+        });
+    }
+    // A header pack is always followed by the picture it belongs to.
+    while !h.packs.is_full() && h.packs.last().is_some_and(|p| p.type_ == K_VENC_HEADER) {
+        let more = mpp.venc_query_packs(chn32).unwrap_or(0) as usize;
+        if more == 0 || !matches!(fetch(mpp, chn32, &mut h, more, 0), Ok(k) if k > 0) {
+            break;
+        }
+    }
+    for i in 0..h.packs.len() {
+        let p = h.packs[i];
+        if p.len == 0 {
+            continue;
+        }
+        match mpp.sys_mmap(p.phys_addr as u64, p.len) {
+            Some(v) => h.virt[i] = v.as_ptr() as usize,
+            None => {
+                let _ = release_held(mpp, c, &mut h);
+                return Err(Error::Map {
+                    phys: p.phys_addr as u64,
+                    len: p.len,
+                });
+            }
+        }
+    }
+    Ok(h)
+}
+
+/// One `kd_mpi_venc_get_stream` of up to `want` packs appended to `h`; the count it gave.
+fn fetch<M: Mpp>(mpp: &mut M, chn: u32, h: &mut Held, want: usize, timeout: i32) -> Result<usize> {
+    let start = h.packs.len();
+    let end = (start + want).min(PACK_CNT_MAX);
+    // Room for the driver to fill; cut back to what it filled below.
+    h.packs.resize_default(end).ok();
+    let got = mpp.venc_get_stream(chn, &mut h.packs[start..end], timeout);
+    let n = *got.as_ref().unwrap_or(&0);
+    h.packs.truncate(start + n);
+    let n = got.map_err(failed(f::VENC_GET_STREAM))?;
+    if n > 0 {
+        // Cannot fail: one part per delivery of at least one pack, at most PACK_CNT_MAX packs.
+        let _ = h.parts.push(n as u8);
+    }
+    Ok(n)
+}
+
+/// Unmaps and releases one held result; the first error is returned, the rest of the
+/// work is still done.
+fn release_held<M: Mpp>(mpp: &mut M, c: usize, h: &mut Held) -> Result<()> {
+    let mut first = Ok(());
+    for (p, v) in h.packs.iter().zip(h.virt.iter_mut()) {
+        if let Some(ptr) = NonNull::new(*v as *mut u8) {
+            let r = mpp.sys_munmap(ptr, p.len).map_err(failed(f::SYS_MUNMAP));
+            keep_first(&mut first, r);
+            *v = 0;
+        }
+    }
+    let mut start = 0usize;
+    for &n in &h.parts {
+        let end = start + n as usize;
+        let r = mpp
+            .venc_release_stream(c as u32, &mut h.packs[start..end])
+            .map_err(failed(f::VENC_RELEASE_STREAM));
+        keep_first(&mut first, r);
+        start = end;
+    }
+    *h = Held::EMPTY;
+    first
+}
+
+impl<M: Mpp> Venc<M> {
+    fn find_held(&self, token: u32) -> Option<(usize, usize)> {
+        let tag = (token & 0xF) as usize;
+        if token == 0 || tag == 0 || tag > CHN_COUNT {
+            return None;
+        }
+        let c = tag - 1;
+        self.chns[c]
+            .held
+            .iter()
+            .position(|h| h.token == token)
+            .map(|s| (c, s))
+    }
+
+    /// First step of GetStream, under the module lock: checks the arguments and the
+    /// state, and reserves a held-stream slot for the result. `held` is the token the
+    /// StreamData object still carries (0 for none). Returns the ticket and the timeout
+    /// (-1, 0 or a positive number of milliseconds).
+    ///
+    /// # Errors
+    /// Range for `chn`/`timeout`; State unless started; Order if `held` is unreleased;
+    /// Capacity when [`MAX_HELD`] streams are held.
+    pub fn get_stream_begin(
+        &mut self,
+        chn: i64,
+        timeout_ms: i64,
+        held: u32,
+    ) -> Result<(StreamTicket, i64)> {
+        let c = chn_index(chn)?;
+        let timeout: i64 = in_range(
+            "timeout",
+            "-1 (block), 0 (non-blocking) or a positive number of milliseconds",
+            timeout_ms,
+            -1,
+            i64::MAX,
+        )?;
+        self.need("GetStream", c, &[ChnState::Started], |_| {
+            "call Create and Start first"
+        })?;
+        if self.find_held(held).is_some() {
+            return Err(Error::Order {
+                what: "GetStream: streamData still holds an unreleased stream; call ReleaseStream(chn, streamData) first",
+            });
+        }
+        let Some(slot) = self.chns[c].held.iter().position(|h| h.token == 0) else {
+            return Err(Error::Capacity {
+                what: "GetStream: too many unreleased streams on this channel; call ReleaseStream",
+                max: MAX_HELD as u32,
+            });
+        };
+        let reservation = RESERVED | self.next_serial() | (c as u32 + 1);
+        self.chns[c].held[slot] = Held::reserved(reservation);
+        Ok((
+            StreamTicket {
+                c,
+                slot,
+                reservation,
+            },
+            timeout,
+        ))
+    }
+
+    /// Between two wait slices, under the module lock: whether the ticket still stands.
+    ///
+    /// # Errors
+    /// State when the channel was stopped meanwhile; Order when it was torn down (which
+    /// cancelled the reservation).
+    pub fn get_stream_alive(&self, ticket: &StreamTicket) -> Result<()> {
+        if self.chns[ticket.c].held[ticket.slot].token != ticket.reservation {
+            return Err(CHANNEL_GONE);
+        }
+        self.need("GetStream", ticket.c, &[ChnState::Started], |_| {
+            "call Create and Start first"
+        })
+    }
+
+    /// Last step of GetStream, under the module lock: records the stream the wait got
+    /// and fills `out`. If the channel was torn down meanwhile, the stream is given
+    /// back to the MPP and the call fails. Returns the new token and the pack count.
+    ///
+    /// # Errors
+    /// The wait's error; Order when the channel went away during the wait.
+    pub fn get_stream_finish(
+        &mut self,
+        ticket: StreamTicket,
+        got: Result<Held>,
+        out: &mut [PackInfo; PACK_CNT_MAX],
+    ) -> Result<(u32, usize)> {
+        let StreamTicket {
+            c,
+            slot,
+            reservation,
+        } = ticket;
+        let ours = self.chns[c].held[slot].token == reservation;
+        if ours {
+            self.chns[c].held[slot] = Held::EMPTY;
+        }
+        let mut h = got?;
+        if !ours {
+            let _ = release_held(&mut self.mpp, c, &mut h);
+            return Err(CHANNEL_GONE);
+        }
+        let total = h.packs.len();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = match h.packs.get(i) {
+                Some(p) => PackInfo {
+                    virt: h.virt[i] as u64,
+                    phys: p.phys_addr as u64,
+                    len: p.len,
+                    stream_type: p.type_,
+                    pts: p.pts as u64,
+                },
+                None => PackInfo::default(),
+            };
+        }
+        h.token = self.next_serial() | (c as u32 + 1);
+        let token = h.token;
+        self.chns[c].held[slot] = h;
+        Ok((token, total))
+    }
+
+    /// Releases every stream the script holds on channel `c`, and cancels a GetStream
+    /// that is waiting on it (its finish step then gives its stream back).
+    pub(super) fn release_all_held(&mut self, c: usize) -> Result<()> {
+        let mut first = Ok(());
+        for s in 0..MAX_HELD {
+            let mut h = self.chns[c].held[s].take();
+            if h.token != 0 && h.token & RESERVED == 0 {
+                keep_first(&mut first, release_held(&mut self.mpp, c, &mut h));
+            }
+        }
+        first
+    }
+
+    /// `Encoder.ReleaseStream(chn, streamData)` for the stream `*token` names. Sets
+    /// `*token` to 0 when the stream is gone: released, or refused by the MPP (the
+    /// core has let it go; retrying could not help).
+    ///
+    /// # Errors
+    /// Range for `chn`; Order when there is nothing to release; Invalid when
+    /// the stream belongs to another channel; Mpp (the stream is gone anyway).
+    pub fn release_stream(&mut self, chn: i64, token: &mut u32) -> Result<()> {
+        let c = chn_index(chn)?;
+        if *token == 0 {
+            return Err(Error::Order {
+                what: "ReleaseStream: streamData holds no stream; call GetStream(chn, streamData) first",
+            });
+        }
+        let Some((tc, slot)) = self.find_held(*token) else {
+            return Err(Error::Order {
+                what: "ReleaseStream: the stream in streamData was already released (or its channel destroyed)",
+            });
+        };
+        if tc != c {
+            return Err(Error::Invalid {
+                arg: "chn",
+                why: "streamData holds a stream of another channel; pass the channel it came from",
+            });
+        }
+        let mut h = self.chns[c].held[slot].take();
+        *token = 0;
+        release_held(&mut self.mpp, c, &mut h)
+    }
+}
+
+/// A GetStream whose channel was torn down while it waited.
+const CHANNEL_GONE: Error = Error::Order {
+    what: "GetStream: the channel was stopped and destroyed while GetStream waited",
+};
