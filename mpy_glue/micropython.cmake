@@ -30,7 +30,12 @@ add_custom_target(k230_venc_cargo
 )
 
 add_library(usermod_k230_venc INTERFACE)
-target_sources(usermod_k230_venc INTERFACE ${CMAKE_CURRENT_LIST_DIR}/modvencoder.c)
+target_sources(usermod_k230_venc INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/modvencoder.c
+    ${CMAKE_CURRENT_LIST_DIR}/venc_frame.c
+    ${CMAKE_CURRENT_LIST_DIR}/modmedia.c
+    ${CMAKE_CURRENT_LIST_DIR}/venc_glue.c
+)
 target_include_directories(usermod_k230_venc INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}
     ${K230_VENC_ROOT}/include

@@ -15,12 +15,15 @@
 # land under $(BUILD)/mpy_glue/ and $(BUILD)/boards/.
 K230_VENC_ROOT := $(patsubst %/mpy_glue,%,$(USERMOD_DIR))
 
+# The glue: the vencoder types, the frame info, the media part, shared helpers.
+K230_VENC_GLUE_SRC := modvencoder.c venc_frame.c modmedia.c venc_glue.c
+
 CARGO ?= cargo
 K230_VENC_CARGO_FLAGS ?=
 K230_VENC_RUST_TARGET ?=
 K230_VENC_TARGET_DIR ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),$(K230_VENC_ROOT)/target)
 
-SRC_USERMOD_C += $(USERMOD_DIR)/modvencoder.c
+SRC_USERMOD_C += $(addprefix $(USERMOD_DIR)/,$(K230_VENC_GLUE_SRC))
 CFLAGS_USERMOD += -I$(USERMOD_DIR) -I$(K230_VENC_ROOT)/include
 
 ifeq ($(K230_VENC_SIM),1)
@@ -42,4 +45,4 @@ endif
 
 # The glue object depends on the staticlib (not the program: that would put the .a among the
 # link objects and change the link order), so a rebuilt library relinks the program.
-$(BUILD)/$(patsubst $(USER_C_MODULES)/%,%,$(USERMOD_DIR))/modvencoder.o: $(K230_VENC_LIB)
+$(addprefix $(BUILD)/$(patsubst $(USER_C_MODULES)/%,%,$(USERMOD_DIR))/,$(K230_VENC_GLUE_SRC:.c=.o)): $(K230_VENC_LIB)

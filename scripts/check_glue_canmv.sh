@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the media.vencoder glue (mpy_glue/modvencoder.c) the way a CanMV-K230 firmware build
+# Compiles the media.vencoder glue (mpy_glue/*.c) the way a CanMV-K230 firmware build
 # does, warning-free (-Wall -Wextra -Werror, -std=gnu99;
 # -Wno-unused-parameter as MicroPython's unix port, for py/pystack.h), without the CanMV SDK:
 #
@@ -65,7 +65,7 @@ CFLAGS += -std=gnu99 -Os -fdata-sections -ffunction-sections \$(CWARN) \$(CFLAGS
 OBJ = \$(PY_O)
 
 # The objects of the user C modules (compiled here; nothing is linked).
-USERMOD_OBJ = \$(filter %/modvencoder.o %/modportmod.o,\$(PY_O))
+USERMOD_OBJ = \$(filter %/modvencoder.o %/venc_frame.o %/modmedia.o %/venc_glue.o %/modportmod.o,\$(PY_O))
 .PHONY: usermod-objs print-usermod-objs
 usermod-objs: \$(HEADER_BUILD)/moduledefs.h \$(HEADER_BUILD)/root_pointers.h \$(USERMOD_OBJ)
 print-usermod-objs:
@@ -163,9 +163,10 @@ if grep -E -i '(^|[^-])warning:' "$log" | grep -v 'warning: unstable feature' >&
 fi
 
 objs=$(make "${args[@]}" --no-print-directory print-usermod-objs)
-glue=$(tr ' ' '\n' <<<"$objs" | grep '/modvencoder.o$')
+glue=$(tr ' ' '\n' <<<"$objs" | grep -E '/(modvencoder|venc_frame|modmedia|venc_glue)\.o$' || true)
 portmod=$(tr ' ' '\n' <<<"$objs" | grep '/modportmod.o$')
-[ -f "$glue" ] && [ -f "$portmod" ] || { echo "FAIL: objects missing: $objs" >&2; exit 1; }
+[ "$(wc -w <<<"$glue")" = 4 ] && [ -f "$portmod" ] || { echo "FAIL: objects missing: $objs" >&2; exit 1; }
+for o in $glue; do [ -f "$o" ] || { echo "FAIL: $o was not built" >&2; exit 1; }; done
 grep -q 'MP_QSTR_media\b' "$BUILD/genhdr/moduledefs.h" ||
     { echo "FAIL: media is not among the built-in modules (moduledefs.h)" >&2; exit 1; }
 grep -q 'MP_QSTR_portmod\b' "$BUILD/genhdr/moduledefs.h" ||
@@ -177,7 +178,7 @@ echo "canmv glue check: MicroPython $MPY_DIR"
 echo "  config: ROM level EVERYTHING, BUILTIN_SUBPACKAGES, UCTYPES, FINALISER, THREAD + GIL," \
     "NLR_SETJMP, ASYNC_KBD_INTR 0, FLOAT_IMPL FLOAT, ROM text compression"
 echo "  flags:  ${CROSS}gcc -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Werror -march=$MARCH -mabi=lp64d -mcmodel=medany -Os"
-echo "  ok: $(basename "$glue") ($(arch "$glue"))"
+for o in $glue; do echo "  ok: $(basename "$o") ($(arch "$o"))"; done
 echo "  ok: the port's own user C module is kept ($(basename "$portmod")); media and portmod registered"
 grep '^k230-venc: ' "$log" | sort -u | sed 's/^/  fragment: /'
 if [ -f "$lib" ]; then

@@ -10,7 +10,7 @@
 //! (`cargo run -p venc-header`); `make test` fails when the committed one differs. The
 //! constants below are what the glue needs; each is checked against the MPP bindings.
 
-use core::ffi::c_void;
+use core::ffi::{c_char, c_void};
 use core::fmt::Write;
 
 use crate::attr::ChnAttr;
@@ -121,7 +121,7 @@ pub struct VencError {
     /// K230 code (`K_ERR_*`) for OSError / timeout, else 0.
     pub code: i32,
     /// NUL-terminated message (truncated to fit).
-    pub msg: [u8; 200],
+    pub msg: [c_char; 200],
 }
 
 /// Called between the slices of a wait with the context the glue passed: returns true to
@@ -150,13 +150,16 @@ fn report(out: *mut VencError, e: &Error) -> i32 {
     if let Some(out) = unsafe { out.as_mut() } {
         out.kind = kind as i32;
         out.code = e.mpp_code();
+        let mut buf = [0u8; 200];
         let mut w = MsgWriter {
-            buf: &mut out.msg,
+            buf: &mut buf,
             len: 0,
         };
         let _ = write!(w, "{e}");
-        let end = w.len;
-        out.msg[end] = 0;
+        // MsgWriter leaves the last byte 0: the message stays NUL-terminated.
+        for (d, s) in out.msg.iter_mut().zip(buf) {
+            *d = s as c_char;
+        }
     }
     kind as i32
 }

@@ -19,12 +19,13 @@ fn new_err() -> VencError {
     VencError {
         kind: -7,
         code: -7,
-        msg: [0xAA; 200],
+        msg: [0x55; 200],
     }
 }
 
 fn msg(e: &VencError) -> String {
-    CStr::from_bytes_until_nul(&e.msg)
+    let bytes: Vec<u8> = e.msg.iter().map(|&c| c as u8).collect();
+    CStr::from_bytes_until_nul(&bytes)
         .expect("NUL-terminated")
         .to_str()
         .unwrap()
