@@ -168,7 +168,5 @@ pub fn reset_for_tests() {
     g.notify();
 }
 
-#[cfg(all(test, not(feature = "abi-2025")))]
+#[cfg(test)]
 mod tests;
-#[cfg(all(test, feature = "abi-2025"))]
-mod tests_2025;

@@ -4,11 +4,13 @@
 
 use crate::arena::Arena;
 use crate::codec::{self, Backend};
+use crate::err::KResult;
 use crate::fault::Faults;
 use crate::sys::Bind;
 use crate::vb::Vb;
 use crate::venc::{self, Chn};
 use crate::vicap::{self, Dev};
+use k230_venc::mpp::k_s32;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -111,13 +113,45 @@ impl Global {
             }
         }
     }
+
+    /// One round of a blocking call's wait: waits for a notification within `timeout` and
+    /// returns the guard, with which the caller re-checks its condition; `Err(expired)` when
+    /// the timeout does not allow waiting (0) or has run out.
+    pub fn wait_within<'a>(
+        &self,
+        guard: MutexGuard<'a, Sim>,
+        timeout: Timeout,
+        expired: k_s32,
+    ) -> KResult<MutexGuard<'a, Sim>> {
+        if timeout.milli_sec == 0 {
+            return Err(expired);
+        }
+        match self.wait(guard, timeout.deadline) {
+            (guard, true) => Ok(guard),
+            (_, false) => Err(expired),
+        }
+    }
 }
 
-/// Deadline for a K230 `milli_sec` argument (> 0); `None` for -1 (forever).
-pub(crate) fn deadline(milli_sec: i32) -> Option<Instant> {
-    u64::try_from(milli_sec)
-        .ok()
-        .map(|ms| Instant::now() + Duration::from_millis(ms))
+/// A K230 `milli_sec` argument of a blocking call (the caller has rejected values below
+/// -1): -1 waits forever, 0 never waits, `n > 0` waits until `n` ms after [`Timeout::new`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timeout {
+    milli_sec: i32,
+    /// `None` for -1 (forever).
+    deadline: Option<Instant>,
+}
+
+impl Timeout {
+    /// Starts the timeout now.
+    pub fn new(milli_sec: i32) -> Self {
+        Timeout {
+            milli_sec,
+            deadline: u64::try_from(milli_sec)
+                .ok()
+                .map(|ms| Instant::now() + Duration::from_millis(ms)),
+        }
+    }
 }
 
 /// Shortcut: lock the global state.

@@ -18,7 +18,7 @@ use crate::arena::Arena;
 use crate::arena::{align_up, PAGE};
 use crate::codec::{Codec, EncConfig, EncodeError, Encoder, FrameReq, PackKind, PackSpan, Picture};
 use crate::err::{self, num, KResult};
-use crate::state::{self, Global};
+use crate::state::{self, Global, Timeout};
 use crate::{policy, vicap, Sim};
 use k230_venc::mpp::*;
 use std::collections::VecDeque;
@@ -564,7 +564,7 @@ pub(crate) fn send_frame(
         return Err(err::venc(num::ILLEGAL_PARAM));
     }
     let vf = &frame.v_frame;
-    let deadline = state::deadline(milli_sec);
+    let timeout = Timeout::new(milli_sec);
     loop {
         let sim = &mut *guard;
         let ch = sim.venc[c].as_deref_mut().ok_or(err::venc(num::UNEXIST))?;
@@ -593,14 +593,7 @@ pub(crate) fn send_frame(
                 Err(EncodeError::BadInput) => Err(err::venc(num::BADADDR)),
             };
         }
-        if milli_sec == 0 {
-            return Err(policy::SEND_FRAME_FULL);
-        }
-        let (g2, alive) = g.wait(guard, deadline);
-        guard = g2;
-        if !alive {
-            return Err(policy::SEND_FRAME_FULL);
-        }
+        guard = g.wait_within(guard, timeout, policy::SEND_FRAME_FULL)?;
     }
 }
 
@@ -685,7 +678,7 @@ pub(crate) fn get_stream(
     if stream.pack_cnt == 0 || milli_sec < -1 {
         return Err(err::venc(num::ILLEGAL_PARAM));
     }
-    let deadline = state::deadline(milli_sec);
+    let timeout = Timeout::new(milli_sec);
     loop {
         let pulled = pull_bound(&mut guard, c);
         let ch = chn_mut(&mut guard, c)?;
@@ -694,14 +687,7 @@ pub(crate) fn get_stream(
             return Ok(());
         }
         pulled?;
-        if milli_sec == 0 {
-            return Err(policy::GET_STREAM_TIMEOUT);
-        }
-        let (g2, alive) = g.wait(guard, deadline);
-        guard = g2;
-        if !alive {
-            return Err(policy::GET_STREAM_TIMEOUT);
-        }
+        guard = g.wait_within(guard, timeout, policy::GET_STREAM_TIMEOUT)?;
     }
 }
 

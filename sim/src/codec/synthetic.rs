@@ -295,38 +295,47 @@ mod tests {
         }
     }
 
-    fn pic(y: &[u8], uv: &[u8]) -> Picture<'static> {
-        let y: &'static [u8] = Box::leak(y.to_vec().into_boxed_slice());
-        let uv: &'static [u8] = Box::leak(uv.to_vec().into_boxed_slice());
+    static FLAT_Y: [u8; 64 * 64] = [16; 64 * 64];
+    static FLAT_UV: [u8; 64 * 32] = [128; 64 * 32];
+
+    /// A flat 64x64 picture (luma 16, chroma 128), pts 7.
+    fn flat_pic() -> Picture<'static> {
         Picture {
             width: 64,
             height: 64,
-            y,
+            y: &FLAT_Y,
             y_stride: 64,
-            uv,
+            uv: &FLAT_UV,
             uv_stride: 64,
             pts: 7,
         }
     }
 
-    #[test]
-    fn h264_idr_and_p() {
-        let y = vec![16u8; 64 * 64];
-        let uv = vec![128u8; 64 * 32];
-        let p = pic(&y, &uv);
-        let mut e = Synthetic.open(&cfg(Codec::H264)).unwrap();
+    /// Encodes frame `index` (an IDR when `idr`) into `out`; the packs replace `packs`.
+    fn encode(
+        e: &mut dyn Encoder,
+        index: u64,
+        idr: bool,
+        out: &mut [u8],
+        packs: &mut Vec<PackSpan>,
+    ) -> Result<(), EncodeError> {
+        packs.clear();
+        e.encode(&flat_pic(), FrameReq { index, idr }, out, packs)
+    }
+
+    /// An encoder for `codec` that has encoded frame 0 (an IDR) into a 64 KiB buffer: the
+    /// encoder, the buffer and the packs.
+    fn first_idr(codec: Codec) -> (Box<dyn Encoder>, Vec<u8>, Vec<PackSpan>) {
+        let mut e = Synthetic.open(&cfg(codec)).unwrap();
         let mut out = vec![0u8; 65536];
         let mut packs = Vec::new();
-        e.encode(
-            &p,
-            FrameReq {
-                index: 0,
-                idr: true,
-            },
-            &mut out,
-            &mut packs,
-        )
-        .unwrap();
+        encode(&mut *e, 0, true, &mut out, &mut packs).unwrap();
+        (e, out, packs)
+    }
+
+    #[test]
+    fn h264_idr_and_p() {
+        let (mut e, mut out, mut packs) = first_idr(Codec::H264);
         assert_eq!(packs.len(), 2);
         assert_eq!(packs[0].kind, PackKind::Header);
         assert_eq!(&out[..6], &[0, 0, 0, 1, 0x67, 77]);
@@ -338,56 +347,22 @@ mod tests {
         assert!(!body.contains(&0) && !body.contains(&0xff));
         let text = String::from_utf8_lossy(&body[..60]);
         assert!(text.starts_with("frame=0 y="), "{text}");
-        packs.clear();
-        e.encode(
-            &p,
-            FrameReq {
-                index: 1,
-                idr: false,
-            },
-            &mut out,
-            &mut packs,
-        )
-        .unwrap();
+        encode(&mut *e, 1, false, &mut out, &mut packs).unwrap();
         assert_eq!(packs.len(), 1);
         assert_eq!(packs[0].kind, PackKind::P);
         // P = (10*1000 - 3000) / 9 = 777.
         assert_eq!(packs[0].len, 777);
         assert_eq!(&out[..5], &[0, 0, 0, 1, 0x41]);
-        packs.clear();
         let mut small = vec![0u8; 100];
         assert_eq!(
-            e.encode(
-                &p,
-                FrameReq {
-                    index: 2,
-                    idr: true
-                },
-                &mut small,
-                &mut packs
-            ),
+            encode(&mut *e, 2, true, &mut small, &mut packs),
             Err(EncodeError::TooLarge)
         );
     }
 
     #[test]
     fn jpeg_markers() {
-        let y = vec![16u8; 64 * 64];
-        let uv = vec![128u8; 64 * 32];
-        let p = pic(&y, &uv);
-        let mut e = Synthetic.open(&cfg(Codec::Jpeg)).unwrap();
-        let mut out = vec![0u8; 65536];
-        let mut packs = Vec::new();
-        e.encode(
-            &p,
-            FrameReq {
-                index: 0,
-                idr: true,
-            },
-            &mut out,
-            &mut packs,
-        )
-        .unwrap();
+        let (_, out, packs) = first_idr(Codec::Jpeg);
         assert_eq!(packs.len(), 1);
         let n = packs[0].len;
         assert_eq!(&out[..4], &[0xff, 0xd8, 0xff, 0xfe]);
