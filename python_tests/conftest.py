@@ -1,4 +1,5 @@
-"""Shared helpers: run MicroPython scripts on the simulator build and parse what they write."""
+"""Shared helpers: run MicroPython scripts on the simulator build, and script lines several
+tests share. (The stream checks are in the `streamcheck` package.)"""
 
 import os
 import shlex
@@ -49,36 +50,39 @@ def doc_example(name, out_path):
     return text.replace(old, repr(str(out_path)))
 
 
-def split_nals(data):
-    """Annex-B NAL units of a byte stream (start codes removed)."""
-    out = []
-    i = 0
-    n = len(data)
-    starts = []
-    while True:
-        j = data.find(b"\x00\x00\x01", i)
-        if j < 0:
-            break
-        starts.append(j + 3)
-        i = j + 3
-    for k, s in enumerate(starts):
-        e = starts[k + 1] - 3 if k + 1 < len(starts) else n
-        if k + 1 < len(starts) and e > s and data[e - 1] == 0:
-            e -= 1  # 4-byte start code of the next unit
-        out.append(data[s:e])
-    return out
+# Script lines for the tests that drive one 320x240 channel of `enc` from `sensor` (a script
+# that has made both): set up and start it, then stop and destroy it.
+
+H264_MAIN_320X240 = "ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240)"
 
 
-def h264_types(data):
-    return [nal[0] & 0x1F for nal in split_nals(data) if nal]
+def start_channel(chn, buf_num, attr=H264_MAIN_320X240, linked=False):
+    """Script lines: SetOutBufs(chn, buf_num, 320, 240), with `linked` the sensor bound to
+    the channel (as `link`), MediaManager.init(), Create(chn, attr), Start(chn), sensor.run()."""
+    lines = [f"enc.SetOutBufs({chn}, {buf_num}, 320, 240)"]
+    if linked:
+        lines.append(f"link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, {chn}))")
+    lines += ["MediaManager.init()", f"enc.Create({chn}, {attr})", f"enc.Start({chn})", "sensor.run()"]
+    return "\n".join(lines) + "\n"
 
 
-def h265_types(data):
-    return [(nal[0] >> 1) & 0x3F for nal in split_nals(data) if nal]
+def stop_channel(chn, linked=False):
+    """Script lines that undo `start_channel` (a linked channel's sensor stops and its link is
+    dropped first) and end with MediaManager.deinit()."""
+    if linked:
+        lines = ["sensor.stop()", "del link", f"enc.Stop({chn})", f"enc.Destroy({chn})"]
+    else:
+        lines = [f"enc.Stop({chn})", f"enc.Destroy({chn})", "sensor.stop()"]
+    return "\n".join(lines + ["MediaManager.deinit()"]) + "\n"
+
+
+def require_mpy():
+    """Fails the calling test unless the MicroPython binary has been built."""
+    if not MPY.exists():
+        pytest.fail(f"{MPY} is missing: run `make micropython` (make test does)")
 
 
 @pytest.fixture(scope="session")
 def mpy():
-    if not MPY.exists():
-        pytest.fail(f"{MPY} is missing: run `make micropython` (make test does)")
+    require_mpy()
     return MPY

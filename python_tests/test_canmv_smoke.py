@@ -1,7 +1,8 @@
 """The board smoke script (boards/k230_canmv/smoke_test.py) runs unchanged on the simulator
 build; only its output directory (/sdcard on the board) is replaced by a temporary one."""
 
-from conftest import ROOT, checked, h264_types, run_mpy
+from conftest import ROOT, checked, run_mpy
+from streamcheck.nal import nal_types
 
 SMOKE = ROOT / "boards" / "k230_canmv" / "smoke_test.py"
 OUT_DIR_LINE = 'OUT_DIR = "/sdcard"'
@@ -17,6 +18,6 @@ def test_smoke_script_passes_on_the_simulator(mpy, tmp_path):
                  "ok  encode: 30 frames", "ok  deinit_all"):
         assert step in out, f"{step!r} missing from:\n{out}"
     # The stream it wrote: SPS, PPS, IDR, then 29 P pictures (GOP 30).
-    types = h264_types((tmp_path / "k230_venc_smoke.264").read_bytes())
+    types = nal_types("h264", (tmp_path / "k230_venc_smoke.264").read_bytes())
     assert types[:3] == [7, 8, 5], types[:3]
     assert types.count(5) == 1 and types.count(1) == 29, types

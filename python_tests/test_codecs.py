@@ -8,31 +8,14 @@ import subprocess
 
 import pytest
 
-from conftest import MPY, MPY_RUNNER, doc_example, split_nals
-from streamcheck import (
-    STREAM_TYPE_HEADER,
-    Chn,
-    Frame,
-    PsnrAcc,
-    attach,
-    check_packs,
-    compare_with_source,
-    decode_file,
-    decode_pair,
-    decode_jpeg,
-    h264_pps,
-    h264_sps,
-    h265_sps_profile,
-    libav,  # noqa: F401  (fixture)
-    parse_log,
-    planes,
-    psnr,
-    run_libav,
-    run_many,
-    sent_count,
-    venc_script,
-    write_y4m,
-)
+from conftest import MPY, MPY_RUNNER, doc_example
+from streamcheck.compare import PsnrAcc, compare_with_source, psnr
+from streamcheck.decode import decode_file, decode_jpeg, decode_pair, planes
+from streamcheck.nal import h264_pps, h264_sps, h265_sps_profile, split_nals
+from streamcheck.packs import STREAM_TYPE_HEADER, check_packs
+from streamcheck.run import libav, run_libav, run_many  # noqa: F401  (libav: fixture)
+from streamcheck.scene import write_y4m
+from streamcheck.script import Chn, Frame, attach, parse_log, sent_count, venc_script
 
 pytestmark = pytest.mark.usefixtures("libav")
 

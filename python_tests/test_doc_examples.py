@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from conftest import checked, doc_example, h264_types, run_mpy, split_nals
+from conftest import checked, doc_example, run_mpy
+from streamcheck.nal import nal_types, split_nals
 
 MARK = re.compile(rb"frame=(\d+) y=([0-9a-f]+) uv=([0-9a-f]+)")
 # These checks read the synthetic backend's payload text (frame number and plane hashes);
@@ -15,7 +16,7 @@ SYNTHETIC = {"K230_SIM_BACKEND": "synthetic"}
 
 def frames_of(data):
     """(nal types, [(frame, y, uv)] of the picture NAL units) of a synthetic H.264 stream."""
-    types = h264_types(data)
+    types = nal_types("h264", data)
     marks = [MARK.search(n).groups() for n in split_nals(data) if n and (n[0] & 0x1F) in (1, 5)]
     return types, marks
 

@@ -1,7 +1,7 @@
 """Nothing outlives a script: finalisers, the deinit-all hook, and zero heap
 allocation in the steady-state GetStream/ReleaseStream loop."""
 
-from conftest import checked, doc_example, run_mpy
+from conftest import checked, doc_example, run_mpy, start_channel, stop_channel
 
 LEAK_CHECK = r"""
 def assert_clean():
@@ -110,12 +110,7 @@ sensor.reset()
 sensor.set_framesize(width=320, height=240)
 sensor.set_pixformat(Sensor.YUV420SP)
 enc = Encoder()
-enc.SetOutBufs(0, 4, 320, 240)
-link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 0))
-MediaManager.init()
-enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
-enc.Start(0)
-sensor.run()
+""" + start_channel(0, 4, linked=True) + r"""
 sd = StreamData()
 chn = VENC_CHN_ID_0
 
@@ -136,12 +131,7 @@ after = gc.mem_alloc()
 gc.enable()
 print("PACKS", packs)
 print("ALLOCATED", after - before)
-sensor.stop()
-del link
-enc.Stop(0)
-enc.Destroy(0)
-MediaManager.deinit()
-"""
+""" + stop_channel(0, linked=True)
     out = checked(run_mpy(source, tmp_path))
     assert "PACKS 1033" in out  # frames 10..1009: 33 IDRs (header + I) at multiples of 30
     assert "ALLOCATED 0\n" in out, out

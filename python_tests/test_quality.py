@@ -3,21 +3,12 @@ simulated sensor), and a wrong chroma plane address in SendFrame shows in the ch
 
 import pytest
 
-from streamcheck import (
-    Chn,
-    PsnrAcc,
-    attach,
-    check_packs,
-    compare_with_source,
-    decode_file,
-    libav,  # noqa: F401  (fixture)
-    parse_log,
-    run_libav,
-    run_many,
-    sent_count,
-    venc_script,
-    write_y4m,
-)
+from streamcheck.compare import PsnrAcc, compare_with_source
+from streamcheck.decode import decode_file
+from streamcheck.packs import check_packs
+from streamcheck.run import libav, run_many  # noqa: F401  (libav: fixture)
+from streamcheck.scene import write_y4m
+from streamcheck.script import Chn, attach, parse_log, sent_count, venc_script
 
 pytestmark = pytest.mark.usefixtures("libav")
 

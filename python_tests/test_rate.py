@@ -4,20 +4,12 @@ share of the input frames."""
 
 import pytest
 
-from streamcheck import (
-    Chn,
-    PsnrAcc,
-    attach,
-    check_packs,
-    compare_with_source,
-    decode_file,
-    libav,  # noqa: F401  (fixture)
-    parse_log,
-    run_libav,
-    sent_count,
-    venc_script,
-    write_y4m,
-)
+from streamcheck.compare import PsnrAcc, compare_with_source
+from streamcheck.decode import decode_file
+from streamcheck.packs import check_packs
+from streamcheck.run import libav, run_libav  # noqa: F401  (libav: fixture)
+from streamcheck.scene import write_y4m
+from streamcheck.script import Chn, attach, parse_log, sent_count, venc_script
 
 pytestmark = pytest.mark.usefixtures("libav")
 

@@ -5,7 +5,8 @@ ALIGN_UP(w*h, 4096), exactly the file's samples."""
 import numpy as np
 import pytest
 
-from streamcheck import Y4M, libav, run_libav, write_y4m  # noqa: F401  (libav: fixture)
+from streamcheck.run import libav, run_libav  # noqa: F401  (libav: fixture)
+from streamcheck.scene import write_y4m
 
 pytestmark = pytest.mark.usefixtures("libav")
 

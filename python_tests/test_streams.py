@@ -2,7 +2,7 @@
 GetStream timeouts (-1 / 0 / >0 ms), pack layout of IDR and P frames, pts in
 microseconds, and frames flowing from a bound sensor without SendFrame."""
 
-from conftest import checked, run_mpy
+from conftest import checked, run_mpy, start_channel, stop_channel
 
 SETUP = r"""
 from media.vencoder import *
@@ -31,13 +31,7 @@ def snap_frame():
 
 
 def test_unreleased_streams_hold_output_buffers(mpy, tmp_path):
-    source = SETUP + r"""
-enc.SetOutBufs(0, 2, 320, 240)
-link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 0))
-MediaManager.init()
-enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
-enc.Start(0)
-sensor.run()
+    source = SETUP + start_channel(0, 2, linked=True) + r"""
 a, b, c = StreamData(), StreamData(), StreamData()
 assert enc.GetStream(0, a) == 0 and enc.GetStream(0, b) == 0
 assert _k230sim.stats()["venc_streams_held"] == 2
@@ -52,25 +46,14 @@ assert enc.GetStream(0, c, 0) == 0
 print("frames", a.stream_type[0], b.stream_type[0], c.stream_type[0])
 enc.ReleaseStream(0, b)
 enc.ReleaseStream(0, c)
-sensor.stop()
-del link
-enc.Stop(0)
-enc.Destroy(0)
-MediaManager.deinit()
-print("HOLD OK")
-"""
+""" + stop_channel(0, linked=True) + 'print("HOLD OK")\n'
     out = checked(run_mpy(source, tmp_path))
     assert "frames 3 1 1" in out and "HOLD OK" in out
 
 
 def test_pack_layout_pts_and_gop(mpy, tmp_path):
-    source = SETUP + r"""
-enc.SetOutBufs(1, 4, 320, 240)
-link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 1))
-MediaManager.init()
-enc.Create(1, ChnAttrStr(Encoder.PAYLOAD_TYPE_H265, Encoder.H265_PROFILE_MAIN, 320, 240, gopLen=10))
-enc.Start(1)
-sensor.run()
+    h265 = "ChnAttrStr(Encoder.PAYLOAD_TYPE_H265, Encoder.H265_PROFILE_MAIN, 320, 240, gopLen=10)"
+    source = SETUP + start_channel(1, 4, h265, linked=True) + r"""
 sd = StreamData()
 rows = []
 for i in range(25):
@@ -90,24 +73,13 @@ for i, (types, pts, nal) in enumerate(rows):
         assert types == [Encoder.STREAM_TYPE_P], (i, types)
         assert nal == 1, (i, nal)         # TRAIL_R
     assert pts == i * 1000000 // 30, (i, pts)
-sensor.stop()
-del link
-enc.Stop(1)
-enc.Destroy(1)
-MediaManager.deinit()
-print("LAYOUT OK")
-"""
+""" + stop_channel(1, linked=True) + 'print("LAYOUT OK")\n'
     assert "LAYOUT OK" in checked(run_mpy(source, tmp_path))
 
 
 def test_get_stream_without_a_source_times_out_and_blocking_waits_for_another_thread(mpy, tmp_path):
-    source = SETUP + r"""
-import _thread
-enc.SetOutBufs(2, 3, 320, 240)
-MediaManager.init()
-enc.Create(2, ChnAttrStr(Encoder.PAYLOAD_TYPE_JPEG, 0, 320, 240))
-enc.Start(2)
-sensor.run()
+    jpeg = "ChnAttrStr(Encoder.PAYLOAD_TYPE_JPEG, 0, 320, 240)"
+    source = SETUP + "import _thread\n" + start_channel(2, 3, jpeg) + r"""
 sd = StreamData()
 assert enc.GetStream(2, sd, 0) == BUF_EMPTY
 f = snap_frame()
@@ -126,18 +98,14 @@ assert sd.pack_cnt == 1 and sd.pts[0] == 1234567
 jpeg = bytes(uctypes.bytearray_at(sd.data[0], sd.data_size[0]))
 assert jpeg[:2] == b"\xff\xd8" and jpeg[-2:] == b"\xff\xd9"
 enc.ReleaseStream(2, sd)
-enc.Stop(2)
-enc.Destroy(2)
-sensor.stop()
-MediaManager.deinit()
-print("WAIT OK", waited)
-"""
+""" + stop_channel(2) + 'print("WAIT OK", waited)\n'
     assert "WAIT OK" in checked(run_mpy(source, tmp_path))
 
 
 def test_send_frame_accepts_a_canmv_style_uctypes_struct(mpy, tmp_path):
     # CanMV builds k_video_frame_info in Python with uctypes over a 224-byte buffer;
     # SendFrame takes any such struct of the MPP layout.
+    baseline = "ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_BASELINE, 320, 240)"
     source = SETUP + r"""
 desc = {
     "v_frame": (0, {
@@ -153,11 +121,7 @@ desc = {
 }
 buf = bytearray(224)
 frame = uctypes.struct(uctypes.addressof(buf), desc, uctypes.LITTLE_ENDIAN)
-enc.SetOutBufs(0, 2, 320, 240)
-MediaManager.init()
-enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_BASELINE, 320, 240))
-enc.Start(0)
-sensor.run()
+""" + start_channel(0, 2, baseline) + r"""
 img = sensor.snapshot(chn=CAM_CHN_ID_0)
 frame.v_frame.width = 320
 frame.v_frame.height = 240
@@ -175,23 +139,14 @@ assert sd.pack_cnt == 2 and sd.pts[1] == 777
 sps = bytes(uctypes.bytearray_at(sd.data[0], 8))
 assert sps[4] & 0x1F == 7 and sps[5] == 66, sps     # SPS, profile_idc 66 = Baseline
 enc.ReleaseStream(0, sd)
-enc.Stop(0)
-enc.Destroy(0)
-sensor.stop()
-MediaManager.deinit()
-print("STRUCT OK")
-"""
+""" + stop_channel(0) + 'print("STRUCT OK")\n'
     assert "STRUCT OK" in checked(run_mpy(source, tmp_path))
 
 
 def test_send_frame_waits_for_a_free_buffer_then_returns_buf_full(mpy, tmp_path):
     source = SETUP + r"""
 BUF_FULL = 0xa009800f
-enc.SetOutBufs(3, 2, 320, 240)
-MediaManager.init()
-enc.Create(3, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
-enc.Start(3)
-sensor.run()
+""" + start_channel(3, 2) + r"""
 f = snap_frame()
 held = [StreamData(), StreamData()]
 for sd in held:
@@ -205,24 +160,13 @@ assert 900 <= waited < 5000, waited
 enc.ReleaseStream(3, held[0])
 assert enc.SendFrame(3, f) == 0
 enc.ReleaseStream(3, held[1])
-enc.Stop(3)
-enc.Destroy(3)
-sensor.stop()
-MediaManager.deinit()
-print("FULL OK", waited)
-"""
+""" + stop_channel(3) + 'print("FULL OK", waited)\n'
     assert "FULL OK" in checked(run_mpy(source, tmp_path))
 
 
 def test_stream_data_lists_survive_a_script_that_shrinks_them(mpy, tmp_path):
     # The lists belong to the script too; a shortened one is replaced, never overrun.
-    source = SETUP + r"""
-enc.SetOutBufs(0, 2, 320, 240)
-link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 0))
-MediaManager.init()
-enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
-enc.Start(0)
-sensor.run()
+    source = SETUP + start_channel(0, 2, linked=True) + r"""
 sd = StreamData()
 sd.data.clear()
 sd.pts.pop()
@@ -230,13 +174,7 @@ assert enc.GetStream(chn=0, streamData=sd, timeout=1000) == 0
 assert len(sd.data) == VENC_PACK_CNT_MAX and len(sd.pts) == VENC_PACK_CNT_MAX
 assert sd.pack_cnt == 2 and sd.data[0] != 0
 enc.ReleaseStream(0, sd)
-sensor.stop()
-del link
-enc.Stop(0)
-enc.Destroy(0)
-MediaManager.deinit()
-print("LISTS OK")
-"""
+""" + stop_channel(0, linked=True) + 'print("LISTS OK")\n'
     assert "LISTS OK" in checked(run_mpy(source, tmp_path))
 
 

@@ -17,6 +17,10 @@ import argparse
 import os
 import sys
 
+# The NAL unit parsing is the test suite's (python_tests/streamcheck/nal.py, standard library only).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python_tests"))
+from streamcheck.nal import H264_PARAM_SETS, H265_PARAM_SETS, h264_nal_type, h265_nal_type, nal_units  # noqa: E402
+
 H264 = "h264"
 H265 = "h265"
 
@@ -26,37 +30,21 @@ _EXT_CODEC = {
 }
 
 
-def split_nal_units(data):
-    """Yield the NAL units (without start codes) of an Annex-B byte stream."""
-    starts = []
-    i = data.find(b"\x00\x00\x01")
-    while i >= 0:
-        starts.append(i + 3)
-        i = data.find(b"\x00\x00\x01", i + 3)
-    for n, begin in enumerate(starts):
-        end = starts[n + 1] - 3 if n + 1 < len(starts) else len(data)
-        # A 4-byte start code (and trailing_zero_8bits) leaves zeros before the next 00 00 01.
-        while end > begin and data[end - 1] == 0:
-            end -= 1
-        if end > begin:
-            yield data[begin:end]
-
-
 def classify(nal, codec):
     """(kind, starts_picture) of one NAL unit; kind is 'header', 'I', 'P' or 'other'."""
     if codec == H264:
-        t = nal[0] & 0x1F
+        t = h264_nal_type(nal)
         first = len(nal) > 1 and bool(nal[1] & 0x80)
-        if t in (7, 8):
+        if t in H264_PARAM_SETS:
             return "header", False
         if t == 5:
             return "I", first
         if t == 1:
             return "P", first
         return "other", False
-    t = (nal[0] >> 1) & 0x3F
+    t = h265_nal_type(nal)
     first = len(nal) > 2 and bool(nal[2] & 0x80)
-    if t in (32, 33, 34):
+    if t in H265_PARAM_SETS:
         return "header", False
     if 16 <= t <= 21:
         return "I", first
@@ -78,7 +66,7 @@ def summarise(data, codec, per_nal=None):
     s = {"frames": 0, "slices": 0, "per_nal": per_nal, "I": 0, "P": 0, "header": 0, "other": 0, "nal_units": 0, "gops": []}
     in_header = False
     since_i = None
-    for nal in split_nal_units(data):
+    for nal in nal_units(data):
         s["nal_units"] += 1
         kind, starts_picture = classify(nal, codec)
         if kind == "header":
