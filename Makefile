@@ -7,6 +7,7 @@
 #               (synthetic backend) and the API/error/lifecycle/stream suites under qemu-riscv64
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
+#   make header regenerate mpy_glue/k230_venc.h from the core (cbindgen; make test verifies it)
 #   make setup | micropython | micropython-2025 | micropython-riscv64 | clean | distclean
 #
 # Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), CARGO, PYTHON,
@@ -70,12 +71,16 @@ MPY_UNIX_ARGS_RISCV64 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_RISCV64) \
 RISCV64_SUITES := python_tests/test_api.py python_tests/test_errors.py \
 	python_tests/test_lifecycle.py python_tests/test_streams.py
 
-.PHONY: all setup micropython micropython-2025 micropython-riscv64 run test bench clean distclean
+.PHONY: all setup header micropython micropython-2025 micropython-riscv64 run test bench clean distclean
 
 all: micropython
 
 setup:
 	$(ROOT)/scripts/setup.sh
+
+# mpy_glue/k230_venc.h from the core's C entry points (make test checks it is up to date).
+header:
+	cd $(ROOT) && $(CARGO) run -q -p venc-header
 
 # mpy-cross is built natively on its own first, so that nothing meant for the port (such as a
 # CROSS_COMPILE) reaches it.
@@ -116,6 +121,7 @@ run:
 test:
 	$(MAKE) --no-print-directory setup
 	cd $(ROOT) && $(CARGO) fmt --all --check
+	cd $(ROOT) && $(CARGO) run -q -p venc-header -- --verify
 	cd $(ROOT) && $(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(ROOT) && $(CARGO) test --workspace
 	cd $(ROOT) && $(CARGO) test -p k230-venc --features abi-2025

@@ -518,7 +518,7 @@ mod tests {
         let m = c.to_mpp(8);
         assert_eq!(m.venc_attr.type_, K_PT_H264);
         assert_eq!(m.rc_attr.rc_mode, K_VENC_RC_MODE_CBR);
-        // SAFETY (test): reading the member that was written.
+        // SAFETY: reading the union member that was written (test).
         let cbr = unsafe { m.rc_attr.__bindgen_anon_1.cbr };
         assert_eq!(
             (cbr.gop, cbr.bit_rate, cbr.src_frame_rate, cbr.stats_time),
@@ -536,7 +536,7 @@ mod tests {
         };
         let m = j.validate().unwrap().to_mpp(2);
         assert_eq!(m.rc_attr.rc_mode, K_VENC_RC_MODE_MJPEG_FIXQP);
-        // SAFETY (test): reading the member that was written.
+        // SAFETY: reading the union member that was written (test).
         let q = unsafe { m.rc_attr.__bindgen_anon_1.mjpeg_fixqp };
         assert_eq!(
             (q.src_frame_rate, q.dst_frame_rate, q.q_factor),

@@ -13,7 +13,8 @@
     non_upper_case_globals,
     dead_code,
     missing_docs,
-    clippy::all
+    clippy::all,
+    clippy::undocumented_unsafe_blocks
 )]
 mod bindings {
     include!(concat!(env!("OUT_DIR"), "/mpp_bindings.rs"));

@@ -147,6 +147,7 @@ fn every_entry_point_on_the_happy_path() {
     let mut link = 0u32;
     // SAFETY: valid triples and out-parameter.
     assert_eq!(
+        // SAFETY: live locals of the right size, or the NULL under test.
         unsafe { venc_link(src.as_ptr(), dst.as_ptr(), &mut link, &mut err) },
         0
     );
@@ -244,16 +245,18 @@ fn every_entry_point_on_the_happy_path() {
 fn null_pointers_and_wrong_lengths_are_type_errors_without_mpp_calls() {
     let _g = script::lock();
     let mut err = new_err();
-    // SAFETY (all calls): the NULLs are what is being tested; the rest is valid.
+    // SAFETY: the NULL is what is tested; the rest is valid (so for every call below).
     let r = unsafe { venc_create(1, 0, null(), &mut err) };
     assert_eq!((r, err.kind), (VENC_ERR_TYPE, VENC_ERR_TYPE));
     assert_eq!(msg(&err), "chnAttr must be given (NULL pointer)");
+    // SAFETY: live locals of the right size, or the NULL under test.
     let r = unsafe { venc_send_frame(0, null(), 224, 0, None, null_mut(), &mut err) };
     assert_eq!(
         (r, msg(&err).as_str()),
         (VENC_ERR_TYPE, "frame_info must be given (NULL pointer)")
     );
     let short = [0u8; 100];
+    // SAFETY: live locals of the right size, or the NULL under test.
     let r = unsafe {
         venc_send_frame(
             0,
@@ -274,17 +277,21 @@ fn null_pointers_and_wrong_lengths_are_type_errors_without_mpp_calls() {
         (&mut token as *mut u32, null_mut(), &mut count as *mut u32),
         (&mut token as *mut u32, packs.as_mut_ptr(), null_mut()),
     ] {
+        // SAFETY: live locals of the right size, or the NULL under test.
         let r = unsafe { venc_get_stream(0, 0, t, p, c, None, null_mut(), &mut err) };
         assert_eq!(
             (r, msg(&err).as_str()),
             (VENC_ERR_TYPE, "streamData must be given (NULL pointer)")
         );
     }
+    // SAFETY: live locals of the right size, or the NULL under test.
     let r = unsafe { venc_release_stream(0, null_mut(), &mut err) };
     assert_eq!(r, VENC_ERR_TYPE);
     let t = [0i64; 3];
+    // SAFETY: live locals of the right size, or the NULL under test.
     let r = unsafe { venc_link(null(), t.as_ptr(), &mut token, &mut err) };
     assert_eq!(r, VENC_ERR_TYPE);
+    // SAFETY: live locals of the right size, or the NULL under test.
     let r = unsafe { venc_link(t.as_ptr(), t.as_ptr(), null_mut(), &mut err) };
     assert_eq!(r, VENC_ERR_TYPE);
     // A NULL error report is allowed: the status alone comes back.
@@ -639,6 +646,7 @@ fn release_stream_says_whether_the_stream_is_gone() {
     let mut token = g.token;
     // SAFETY: valid pointers.
     assert_eq!(
+        // SAFETY: live locals of the right size, or the NULL under test.
         unsafe { venc_release_stream(1, &mut token, &mut err) },
         VENC_ERR_VALUE
     );
@@ -651,6 +659,7 @@ fn release_stream_says_whether_the_stream_is_gone() {
     ]);
     // SAFETY: valid pointers.
     assert_eq!(
+        // SAFETY: live locals of the right size, or the NULL under test.
         unsafe { venc_release_stream(0, &mut token, &mut err) },
         VENC_ERR_OS
     );
@@ -664,6 +673,7 @@ fn release_stream_says_whether_the_stream_is_gone() {
     token = g.token;
     // SAFETY: valid pointers.
     assert_eq!(
+        // SAFETY: live locals of the right size, or the NULL under test.
         unsafe { venc_release_stream(0, &mut token, &mut err) },
         VENC_ERR_RUNTIME
     );

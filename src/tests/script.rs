@@ -284,13 +284,13 @@ impl Mpp for Scripted {
             }
             if !types.is_empty() {
                 s.streams
-                    .insert(packs[0].phys_addr as u64, (chn, types.len()));
+                    .insert(packs[0].phys_addr, (chn, types.len()));
             }
             Ok(types.len())
         })
     }
     fn venc_release_stream(&mut self, chn: u32, packs: &mut [k_venc_pack]) -> MppResult {
-        let first = packs[0].phys_addr as u64;
+        let first = packs[0].phys_addr;
         let n = packs.len();
         self.call(Call::ReleaseStream { chn, packs: n }, |s, r| {
             // A refused release still ends the caller's hold in this fake's books only if

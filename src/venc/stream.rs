@@ -1,6 +1,9 @@
 //! Encoded streams: the three steps of GetStream (begin and finish under the module lock,
 //! the wait between them without it), the streams the script holds, and ReleaseStream.
 #![forbid(unsafe_code)]
+// k_u64 is `unsigned long` in the MPP headers; the casts keep the code right if a header
+// spells it differently.
+#![allow(clippy::unnecessary_cast)]
 
 use core::ptr::NonNull;
 

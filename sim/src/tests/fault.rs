@@ -47,3 +47,23 @@ fn fault_injection() {
     unsafe { k230_sim_fault_clear() };
     assert_eq!(get(0, 1, 0).code(), VENC_EMPTY);
 }
+
+#[test]
+fn every_listed_mpp_function_is_exported_and_can_be_faulted() {
+    use k230_venc::mpp::functions;
+    let _g = setup();
+    let ffi = include_str!("../ffi.rs");
+    let abi_2025: &[&str] = if cfg!(feature = "abi-2025") {
+        functions::ABI_2025
+    } else {
+        &[]
+    };
+    for name in functions::COMMON.iter().chain(abi_2025) {
+        assert!(
+            ffi.contains(&format!("pub unsafe extern \"C\" fn {name}(")),
+            "the simulator does not export {name}"
+        );
+        let c = std::ffi::CString::new(*name).unwrap();
+        assert_eq!(fault(&c, 1, 0, 0), 0, "{name} cannot be faulted");
+    }
+}
