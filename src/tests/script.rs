@@ -283,8 +283,7 @@ impl Mpp for Scripted {
                 s.next_phys += 0x1000;
             }
             if !types.is_empty() {
-                s.streams
-                    .insert(packs[0].phys_addr, (chn, types.len()));
+                s.streams.insert(packs[0].phys_addr, (chn, types.len()));
             }
             Ok(types.len())
         })
