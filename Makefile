@@ -8,11 +8,18 @@
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
 #   make header regenerate mpy_glue/k230_venc.h from the core (cbindgen; make test verifies it)
-#   make setup | micropython | micropython-2025 | micropython-riscv64 | clean | distclean
+#   make bench-binding
+#               instructions (callgrind) per GetStream+ReleaseStream pair and per SendFrame in the
+#               glue and the core, without the simulator below kd_mpi_*, and MicroPython heap
+#               bytes per frame, against a CanMV-shaped loop in Python over the raw kd_mpi_*
+#               calls (scripts/bench_binding.py, BENCHMARKS.md); builds micropython-bench
+#   make setup | micropython | micropython-2025 | micropython-riscv64 | micropython-bench |
+#        clean | distclean
 #
 # Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), CARGO, PYTHON,
 # JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1), BENCH_ARGS
 # (arguments of scripts/bench.py for `make bench`, e.g. --rounds 5 --callgrind),
+# BENCH_BINDING_ARGS (arguments of scripts/bench_binding.py, e.g. --frames 2000 --keep DIR),
 # RISCV64_CROSS_COMPILE (default riscv64-linux-gnu-), RISCV64_RUNNER (default qemu-riscv64).
 
 SHELL := /bin/bash
@@ -29,6 +36,7 @@ PYTHON ?= python3
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_EXAMPLE ?= doc_example1
 BENCH_ARGS ?=
+BENCH_BINDING_ARGS ?=
 RUST_K230_TARGET := riscv64gc-unknown-linux-gnu
 
 export CARGO
@@ -67,11 +75,19 @@ MPY_UNIX_ARGS_RISCV64 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_RISCV64) \
 	CROSS_COMPILE=$(RISCV64_CROSS_COMPILE) LDFLAGS_EXTRA=-static \
 	K230_VENC_RUST_TARGET=$(RUST_K230_TARGET) K230_VENC_CARGO_FLAGS="--no-default-features" \
 	K230_VENC_TARGET_DIR=$(ROOT)/target/riscv64-sim
+# The simulator MicroPython once more, not stripped (the unix port strips its program unless
+# STRIP is empty), in its own build dir, for callgrind (`make bench-binding`): the same sources
+# and flags as $(MICROPYTHON), and the same cargo target dir.
+UNIX_BUILD_BENCH := $(BUILD_DIR)/unix_sim_bench
+MICROPYTHON_BENCH := $(UNIX_BUILD_BENCH)/micropython
+MPY_UNIX_ARGS_BENCH = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_BENCH) STRIP=
+
 # The suites that run on the riscv64 build (they need no real encoder).
 RISCV64_SUITES := python_tests/test_api.py python_tests/test_errors.py \
 	python_tests/test_lifecycle.py python_tests/test_streams.py
 
-.PHONY: all setup header micropython micropython-2025 micropython-riscv64 run test bench clean distclean
+.PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench run test \
+	bench bench-binding clean distclean
 
 all: micropython
 
@@ -103,6 +119,12 @@ micropython-riscv64:
 	CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
 		$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_RISCV64)
 	@echo "built $(MICROPYTHON_RISCV64) (run it with $(RISCV64_RUNNER))"
+
+micropython-bench:
+	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
+	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
+	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_BENCH)
+	@echo "built $(MICROPYTHON_BENCH) (not stripped)"
 
 run:
 	$(MAKE) --no-print-directory setup
@@ -147,9 +169,17 @@ bench:
 	cd $(ROOT) && $(CARGO) build --release -p k230-venc-sim --bin raw_encoder_bench
 	$(PYTHON) $(ROOT)/scripts/bench.py $(BENCH_ARGS)
 
+# Not a test either: reports instruction counts and heap bytes against their targets, fails only
+# when a run fails or the profile cannot be attributed.
+bench-binding:
+	$(MAKE) --no-print-directory setup
+	$(MAKE) --no-print-directory micropython-bench
+	$(PYTHON) $(ROOT)/scripts/bench_binding.py --mpy $(MICROPYTHON_BENCH) $(BENCH_BINDING_ARGS)
+
 # Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
 clean:
-	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(BUILD_DIR)/canmv_check $(OUT_DIR)
+	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(UNIX_BUILD_BENCH) $(BUILD_DIR)/canmv_check \
+		$(OUT_DIR)
 	cd $(ROOT) && $(CARGO) clean
 
 distclean: clean

@@ -4,7 +4,8 @@
 # what is missing, prints what it installs, and returns quickly when nothing is missing.
 #
 #   apt:    libclang-dev (bindgen in build.rs), the riscv64 cross gcc + libc (K230 big core),
-#           qemu-user (runs riscv64 binaries on the PC)
+#           qemu-user (runs riscv64 binaries on the PC), valgrind (callgrind: make bench-binding,
+#           make bench --callgrind)
 #   rustup: riscv64gc-unknown-linux-gnu, riscv64gc-unknown-none-elf; components clippy, rustfmt
 #   pip:    pytest
 #   apt, only when sim/Cargo.toml uses FFmpeg (the libav codec backend): libavcodec-dev,
@@ -15,7 +16,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-APT_PACKAGES=(libclang-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user)
+APT_PACKAGES=(libclang-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user valgrind)
 # pip for the Python test packages, when the machine's python3 has none (Debian's own).
 if ! "${PYTHON:-python3}" -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3-pip)

@@ -7,3 +7,7 @@ package("media", base_path="python")
 # asyncio from the MicroPython tree, as in the standard unix variant. (The standard variant's
 # micropython-lib packages are not in the Debian +ds source tarball and are left out.)
 include("$(MPY_DIR)/extmod/asyncio")
+
+# uctypes layouts of the MPP structs taken by the raw `_mpp` calls (the reference loop of
+# `make bench-binding`).
+module("_mpp_struct.py", base_path="python")
