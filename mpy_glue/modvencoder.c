@@ -300,7 +300,15 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
         { MP_QSTR_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(-1)} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    if (kw_args->used == 0 && n_args >= 3 && n_args <= 4) {
+        // The per-frame call is positional: take the arguments as they come (the table
+        // parse costs more than the rest of the glue's work here).
+        args[ARG_chn].u_obj = pos_args[1];
+        args[ARG_streamData].u_obj = pos_args[2];
+        args[ARG_timeout].u_obj = n_args == 4 ? pos_args[3] : MP_OBJ_NEW_SMALL_INT(-1);
+    } else {
+        mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    }
     int64_t chn = venc_int_arg(args[ARG_chn].u_obj, "chn");
     venc_stream_data_obj_t *sd = venc_stream_data_arg(args[ARG_streamData].u_obj);
     int64_t timeout = venc_int_arg(args[ARG_timeout].u_obj, "timeout");
@@ -316,19 +324,27 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
         return venc_uint_obj((uint32_t)err.code);
     }
     venc_check(ret, &err, &poll);
+    mp_obj_t *items[VENC_SD_LISTS];
     for (size_t l = 0; l < VENC_SD_LISTS; l++) {
         // The lists are the script's too: one it shortened gets a fresh list of 12 slots.
-        if (((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[l]))->len < VENC_PACK_CNT_MAX) {
+        mp_obj_list_t *list = MP_OBJ_TO_PTR(sd->lists[l]);
+        if (list->len < VENC_PACK_CNT_MAX) {
             sd->lists[l] = venc_new_pack_list();
+            list = MP_OBJ_TO_PTR(sd->lists[l]);
         }
+        items[l] = list->items;
     }
-    for (size_t i = 0; i < VENC_PACK_CNT_MAX; i++) {
-        bool used = i < count;
-        ((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[VENC_SD_DATA]))->items[i] = venc_uint_obj(used ? packs[i].virt : 0);
-        ((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[VENC_SD_PHY_ADDR]))->items[i] = venc_uint_obj(used ? packs[i].phys : 0);
-        ((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[VENC_SD_DATA_SIZE]))->items[i] = venc_uint_obj(used ? packs[i].len : 0);
-        ((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[VENC_SD_STREAM_TYPE]))->items[i] = venc_uint_obj(used ? packs[i].stream_type : 0);
-        ((mp_obj_list_t *)MP_OBJ_TO_PTR(sd->lists[VENC_SD_PTS]))->items[i] = venc_uint_obj(used ? packs[i].pts : 0);
+    for (size_t i = 0; i < count; i++) {
+        items[VENC_SD_DATA][i] = venc_uint_obj(packs[i].virt);
+        items[VENC_SD_PHY_ADDR][i] = venc_uint_obj(packs[i].phys);
+        items[VENC_SD_DATA_SIZE][i] = venc_uint_obj(packs[i].len);
+        items[VENC_SD_STREAM_TYPE][i] = MP_OBJ_NEW_SMALL_INT(packs[i].stream_type);
+        items[VENC_SD_PTS][i] = venc_uint_obj(packs[i].pts);
+    }
+    for (size_t i = count; i < VENC_PACK_CNT_MAX; i++) {
+        for (size_t l = 0; l < VENC_SD_LISTS; l++) {
+            items[l][i] = MP_OBJ_NEW_SMALL_INT(0);
+        }
     }
     sd->pack_cnt = MP_OBJ_NEW_SMALL_INT(count);
     sd->token = token;

@@ -70,8 +70,9 @@ size_t venc_frame_arg(mp_obj_t o, uint8_t *out) {
     // A uctypes struct, as k_video_frame_info() gives and CanMV scripts build by hand; the
     // core checks its size and its fields.
     mp_buffer_info_t buf;
-    if (!mp_obj_is_type(o, MP_OBJ_TO_PTR(venc_uctypes_const(MP_QSTR_struct)))
-        || !mp_get_buffer(o, &buf, MP_BUFFER_READ)) {
+    // One lookup (mp_obj_is_type evaluates its type argument more than once).
+    const mp_obj_type_t *uctypes_struct = MP_OBJ_TO_PTR(venc_uctypes_const(MP_QSTR_struct));
+    if (!mp_obj_is_type(o, uctypes_struct) || !mp_get_buffer(o, &buf, MP_BUFFER_READ)) {
         mp_raise_msg_varg(&mp_type_TypeError,
             MP_ERROR_TEXT("frame_info must be a k_video_frame_info() struct, not %s"), mp_obj_get_type_str(o));
     }

@@ -6,7 +6,6 @@
 
 #include "py/mpthread.h"
 #include "py/nlr.h"
-#include "py/smallint.h"
 
 #include "venc_glue.h"
 
@@ -96,13 +95,6 @@ int64_t venc_int_arg(mp_obj_t o, const char *name) {
     }
     mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("%s must be an int, not %s"),
         name, mp_obj_get_type_str(o));
-}
-
-mp_obj_t venc_uint_obj(uint64_t v) {
-    if (v <= (uint64_t)(mp_uint_t)MP_SMALL_INT_POSITIVE_MASK) {
-        return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
-    }
-    return mp_obj_new_int_from_ull(v);
 }
 
 mp_obj_t venc_uctypes_const(qstr name) {

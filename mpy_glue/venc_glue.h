@@ -7,6 +7,7 @@
 
 #include "py/obj.h"
 #include "py/runtime.h"
+#include "py/smallint.h"
 
 #include "k230_venc.h"
 
@@ -40,7 +41,12 @@ void venc_check(int32_t ret, const venc_error_t *err, const venc_poll_ctx_t *pol
 int64_t venc_int_arg(mp_obj_t o, const char *name);
 
 // A non-negative value as an int object; allocates only if it is not a small int.
-mp_obj_t venc_uint_obj(uint64_t v);
+static inline mp_obj_t venc_uint_obj(uint64_t v) {
+    if (v <= (uint64_t)(mp_uint_t)MP_SMALL_INT_POSITIVE_MASK) {
+        return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
+    }
+    return mp_obj_new_int_from_ull(v);
+}
 
 // uctypes.<name>.
 mp_obj_t venc_uctypes_const(qstr name);

@@ -280,7 +280,7 @@ pub unsafe extern "C" fn venc_send_frame(
 }
 
 /// `Encoder.GetStream`: `*token` is the stream the StreamData still holds (0 for none)
-/// and becomes the new stream's; fills `packs[0..VENC_PACK_CNT_MAX]` and `*count`.
+/// and becomes the new stream's; fills `packs[0..*count]` (of VENC_PACK_CNT_MAX) and `*count`.
 /// `timeout_ms`: -1 blocks, 0 does not, > 0 waits that long; `poll(ctx)` runs between
 /// slices. `VENC_ERR_TIMEOUT` (with the code in `err`) when no stream came in time.
 ///

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::frame::frame_from_bytes;
 use crate::hal::Mpp;
 use crate::venc::send::send_frame_wait;
-use crate::venc::stream::get_stream_wait;
+use crate::venc::stream::{get_stream_wait, Held};
 use crate::venc::{PackInfo, Venc, PACK_CNT_MAX};
 
 /// The longest the MPP is asked to block at a time: how soon Ctrl-C is served.
@@ -63,8 +63,8 @@ fn sliced<T>(
 }
 
 /// `Encoder.GetStream(chn, streamData, timeout)`: `*token` is the stream the StreamData
-/// still holds (0 for none) and becomes the new stream's; `out` gets its packs. Returns
-/// the pack count.
+/// still holds (0 for none) and becomes the new stream's; `out[..count]` gets its packs
+/// (the entries past them are left as they were). Returns the pack count.
 ///
 /// # Errors
 /// Those of [`Venc::get_stream_begin`], [`get_stream_wait`] and
@@ -83,13 +83,14 @@ pub fn get_stream<M: Mpp>(
         let (ticket, timeout) = v.get_stream_begin(chn, timeout_ms, *token)?;
         (ticket, timeout, v.mpp().clone())
     };
+    let mut held = Held::EMPTY;
     let got = sliced(
         timeout,
-        |slice| get_stream_wait(&mut mpp, &ticket, slice),
+        |slice| get_stream_wait(&mut mpp, &ticket, slice, &mut held),
         || venc.lock().get_stream_alive(&ticket),
         poll,
     );
-    let (new, count) = venc.lock().get_stream_finish(ticket, got, out)?;
+    let (new, count) = venc.lock().get_stream_finish(ticket, got, &mut held, out)?;
     *token = new;
     Ok(count)
 }

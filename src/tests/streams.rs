@@ -2,7 +2,7 @@
 //! mapping failures, a GetStream outlived by its channel, SendFrame field checks.
 
 use super::*;
-use crate::venc::stream::get_stream_wait;
+use crate::venc::stream::{get_stream_wait, Held};
 
 #[test]
 fn header_and_i_come_in_one_get_stream_even_when_delivered_apart() {
@@ -101,12 +101,15 @@ fn a_get_stream_outlived_by_its_channel_gives_the_stream_back() {
     v.mpp().st().push_frame(0, &[K_VENC_HEADER, K_VENC_I_FRAME]);
     // Thread A begins a GetStream and waits without the lock ...
     let (ticket, _) = v.get_stream_begin(0, -1, 0).unwrap();
-    let got = get_stream_wait(v.mpp(), &ticket, 0);
+    let mut h = Held::EMPTY;
+    let got = get_stream_wait(v.mpp(), &ticket, 0, &mut h);
     assert!(got.is_ok());
     // ... meanwhile thread B tears the channel down (the finaliser, or deinit_all).
     v.deinit_all().unwrap();
     let mut out = [PackInfo::default(); PACK_CNT_MAX];
-    let e = v.get_stream_finish(ticket, got, &mut out).unwrap_err();
+    let e = v
+        .get_stream_finish(ticket, got, &mut h, &mut out)
+        .unwrap_err();
     assert!(
         e.to_string().contains("destroyed while GetStream waited"),
         "{e}"
@@ -120,10 +123,11 @@ fn a_get_stream_outlived_by_its_channel_gives_the_stream_back() {
 fn reserved_slots_count_against_the_held_limit_and_clear_on_failure() {
     let mut v = at(ChnState::Started);
     let (ticket, _) = v.get_stream_begin(0, 0, 0).unwrap();
-    let got = get_stream_wait(v.mpp(), &ticket, 0);
+    let mut h = Held::EMPTY;
+    let got = get_stream_wait(v.mpp(), &ticket, 0, &mut h);
     let mut out = [PackInfo::default(); PACK_CNT_MAX];
     assert_eq!(
-        v.get_stream_finish(ticket, got, &mut out)
+        v.get_stream_finish(ticket, got, &mut h, &mut out)
             .unwrap_err()
             .kind(),
         ErrorKind::Timeout

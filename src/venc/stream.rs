@@ -55,7 +55,7 @@ pub struct Held {
 
 impl Held {
     /// A free slot.
-    pub(super) const EMPTY: Held = Held::reserved(0);
+    pub const EMPTY: Held = Held::reserved(0);
 
     /// A slot reserved for a waiting GetStream.
     const fn reserved(token: u32) -> Held {
@@ -67,8 +67,24 @@ impl Held {
         }
     }
 
-    fn take(&mut self) -> Held {
-        core::mem::replace(self, Held::EMPTY)
+    /// Back to a free slot; only the entries in use are touched (this runs per frame).
+    fn clear(&mut self) {
+        self.virt[..self.packs.len()].fill(0);
+        self.packs.clear();
+        self.parts.clear();
+        self.token = 0;
+    }
+
+    /// Takes `other`'s stream, copying only the entries in use; `other` is left free.
+    fn take_from(&mut self, other: &mut Held) {
+        let n = other.packs.len();
+        self.clear();
+        self.token = other.token;
+        // Cannot fail: both have the same capacity.
+        let _ = self.packs.extend_from_slice(&other.packs);
+        let _ = self.parts.extend_from_slice(&other.parts);
+        self.virt[..n].copy_from_slice(&other.virt[..n]);
+        other.clear();
     }
 }
 
@@ -81,7 +97,8 @@ pub struct StreamTicket {
 }
 
 /// Middle step of GetStream, run WITHOUT the module lock (it may block for `timeout` ms):
-/// asks the MPP for the next frame's packs and maps them.
+/// asks the MPP for the next frame's packs and maps them into `h` (the caller's, so that
+/// the result is not copied on its way to the held-stream slot).
 ///
 /// The packs of one frame come back together: if the driver hands out a HEADER pack
 /// alone, the packs that follow it are fetched at once.
@@ -89,15 +106,20 @@ pub struct StreamTicket {
 /// # Errors
 /// [`Error::Timeout`] (BUF_EMPTY) when nothing arrived in time; Mpp; Map (the stream is
 /// given back first).
-pub fn get_stream_wait<M: Mpp>(mpp: &mut M, ticket: &StreamTicket, timeout: i32) -> Result<Held> {
+pub fn get_stream_wait<M: Mpp>(
+    mpp: &mut M,
+    ticket: &StreamTicket,
+    timeout: i32,
+    h: &mut Held,
+) -> Result<()> {
     let c = ticket.c;
     let chn32 = c as u32;
     let cur = mpp
         .venc_query_packs(chn32)
         .map_err(failed(f::VENC_QUERY_STATUS))? as usize;
-    let mut h = Held::EMPTY;
+    h.clear();
     let first = cur.clamp(1, PACK_CNT_MAX);
-    let n = fetch(mpp, chn32, &mut h, first, timeout).map_err(|e| match e {
+    let n = fetch(mpp, chn32, h, first, timeout).map_err(|e| match e {
         Error::Mpp { err, .. } if err.number() == num::BUF_EMPTY => Error::Timeout { err },
         e => e,
     })?;
@@ -109,7 +131,7 @@ pub fn get_stream_wait<M: Mpp>(mpp: &mut M, ticket: &StreamTicket, timeout: i32)
     // A header pack is always followed by the picture it belongs to.
     while !h.packs.is_full() && h.packs.last().is_some_and(|p| p.type_ == K_VENC_HEADER) {
         let more = mpp.venc_query_packs(chn32).unwrap_or(0) as usize;
-        if more == 0 || !matches!(fetch(mpp, chn32, &mut h, more, 0), Ok(k) if k > 0) {
+        if more == 0 || !matches!(fetch(mpp, chn32, h, more, 0), Ok(k) if k > 0) {
             break;
         }
     }
@@ -121,7 +143,7 @@ pub fn get_stream_wait<M: Mpp>(mpp: &mut M, ticket: &StreamTicket, timeout: i32)
         match mpp.sys_mmap(p.phys_addr as u64, p.len) {
             Some(v) => h.virt[i] = v.as_ptr() as usize,
             None => {
-                let _ = release_held(mpp, c, &mut h);
+                let _ = release_held(mpp, c, h);
                 return Err(Error::Map {
                     phys: p.phys_addr as u64,
                     len: p.len,
@@ -129,7 +151,7 @@ pub fn get_stream_wait<M: Mpp>(mpp: &mut M, ticket: &StreamTicket, timeout: i32)
             }
         }
     }
-    Ok(h)
+    Ok(())
 }
 
 /// One `kd_mpi_venc_get_stream` of up to `want` packs appended to `h`; the count it gave.
@@ -169,7 +191,7 @@ fn release_held<M: Mpp>(mpp: &mut M, c: usize, h: &mut Held) -> Result<()> {
         keep_first(&mut first, r);
         start = end;
     }
-    *h = Held::EMPTY;
+    h.clear();
     first
 }
 
@@ -250,15 +272,17 @@ impl<M: Mpp> Venc<M> {
     }
 
     /// Last step of GetStream, under the module lock: records the stream the wait got
-    /// and fills `out`. If the channel was torn down meanwhile, the stream is given
-    /// back to the MPP and the call fails. Returns the new token and the pack count.
+    /// into `h` (taking it) and fills `out[..count]`. If the channel was torn down
+    /// meanwhile, the stream is given back to the MPP and the call fails. Returns the new
+    /// token and the pack count.
     ///
     /// # Errors
     /// The wait's error; Order when the channel went away during the wait.
     pub fn get_stream_finish(
         &mut self,
         ticket: StreamTicket,
-        got: Result<Held>,
+        got: Result<()>,
+        h: &mut Held,
         out: &mut [PackInfo; PACK_CNT_MAX],
     ) -> Result<(u32, usize)> {
         let StreamTicket {
@@ -268,29 +292,26 @@ impl<M: Mpp> Venc<M> {
         } = ticket;
         let ours = self.chns[c].held[slot].token == reservation;
         if ours {
-            self.chns[c].held[slot] = Held::EMPTY;
+            self.chns[c].held[slot].token = 0;
         }
-        let mut h = got?;
+        got?;
         if !ours {
-            let _ = release_held(&mut self.mpp, c, &mut h);
+            let _ = release_held(&mut self.mpp, c, h);
             return Err(CHANNEL_GONE);
         }
         let total = h.packs.len();
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = match h.packs.get(i) {
-                Some(p) => PackInfo {
-                    virt: h.virt[i] as u64,
-                    phys: p.phys_addr as u64,
-                    len: p.len,
-                    stream_type: p.type_,
-                    pts: p.pts as u64,
-                },
-                None => PackInfo::default(),
+        for ((o, p), &virt) in out.iter_mut().zip(&h.packs).zip(&h.virt) {
+            *o = PackInfo {
+                virt: virt as u64,
+                phys: p.phys_addr as u64,
+                len: p.len,
+                stream_type: p.type_,
+                pts: p.pts as u64,
             };
         }
-        h.token = self.next_serial() | (c as u32 + 1);
-        let token = h.token;
-        self.chns[c].held[slot] = h;
+        let token = self.next_serial() | (c as u32 + 1);
+        h.token = token;
+        self.chns[c].held[slot].take_from(h);
         Ok((token, total))
     }
 
@@ -298,11 +319,11 @@ impl<M: Mpp> Venc<M> {
     /// that is waiting on it (its finish step then gives its stream back).
     pub(super) fn release_all_held(&mut self, c: usize) -> Result<()> {
         let mut first = Ok(());
-        for s in 0..MAX_HELD {
-            let mut h = self.chns[c].held[s].take();
+        for h in self.chns[c].held.iter_mut() {
             if h.token != 0 && h.token & RESERVED == 0 {
-                keep_first(&mut first, release_held(&mut self.mpp, c, &mut h));
+                keep_first(&mut first, release_held(&mut self.mpp, c, h));
             }
+            h.clear();
         }
         first
     }
@@ -332,9 +353,8 @@ impl<M: Mpp> Venc<M> {
                 why: "streamData holds a stream of another channel; pass the channel it came from",
             });
         }
-        let mut h = self.chns[c].held[slot].take();
         *token = 0;
-        release_held(&mut self.mpp, c, &mut h)
+        release_held(&mut self.mpp, c, &mut self.chns[c].held[slot])
     }
 }
 
