@@ -56,6 +56,33 @@ def doc_example(name, out_path):
 H264_MAIN_320X240 = "ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240)"
 
 
+# Script lines: the media imports and a 320x240 YUV420SP sensor, `sensor`, and an Encoder, `enc`.
+SENSOR_320X240 = r"""
+from media.vencoder import *
+from media.sensor import *
+from media.media import *
+sensor = Sensor()
+sensor.reset()
+sensor.set_framesize(width=320, height=240)
+sensor.set_pixformat(Sensor.YUV420SP)
+enc = Encoder()
+"""
+
+# Script lines: snap_frame(), the next 320x240 sensor frame as a k_video_frame_info, as the
+# manual's Example 2 builds it.
+SNAP_FRAME_320X240 = r"""
+def snap_frame():
+    img = sensor.snapshot(chn=CAM_CHN_ID_0)
+    f = k_video_frame_info()
+    f.v_frame.width = 320
+    f.v_frame.height = 240
+    f.v_frame.pixel_format = Sensor.YUV420SP
+    f.v_frame.phys_addr[0] = img.phyaddr()
+    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
+    return f
+"""
+
+
 def start_channel(chn, buf_num, attr=H264_MAIN_320X240, linked=False):
     """Script lines: SetOutBufs(chn, buf_num, 320, 240), with `linked` the sensor bound to
     the channel (as `link`), MediaManager.init(), Create(chn, attr), Start(chn), sensor.run()."""

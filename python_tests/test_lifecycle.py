@@ -1,7 +1,7 @@
 """Nothing outlives a script: finalisers, the deinit-all hook, and zero heap
 allocation in the steady-state GetStream/ReleaseStream loop."""
 
-from conftest import checked, doc_example, run_mpy, start_channel, stop_channel
+from conftest import SENSOR_320X240, checked, doc_example, run_mpy, start_channel, stop_channel
 
 LEAK_CHECK = r"""
 def assert_clean():
@@ -99,17 +99,8 @@ print("UNBOUND OK")
 
 
 def test_get_release_loop_allocates_nothing(mpy, tmp_path):
-    source = r"""
-from media.vencoder import *
-from media.sensor import *
-from media.media import *
+    source = SENSOR_320X240 + r"""
 import gc
-
-sensor = Sensor()
-sensor.reset()
-sensor.set_framesize(width=320, height=240)
-sensor.set_pixformat(Sensor.YUV420SP)
-enc = Encoder()
 """ + start_channel(0, 4, linked=True) + r"""
 sd = StreamData()
 chn = VENC_CHN_ID_0

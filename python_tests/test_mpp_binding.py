@@ -2,7 +2,7 @@
 binding does (struct arguments of exactly sizeof() bytes, ints in, the k_s32 out), used by the
 reference loop of `make bench-binding`."""
 
-from conftest import checked, run_mpy
+from conftest import SENSOR_320X240, SNAP_FRAME_320X240, checked, run_mpy, start_channel
 
 SYNTHETIC = {"K230_SIM_BACKEND": "synthetic"}
 
@@ -47,31 +47,12 @@ print("mmap nothing", kd_mpi_sys_mmap(0, 16))
 
 
 def test_raw_round_trip_of_one_idr_frame(mpy, tmp_path):
-    source = r"""
+    source = SENSOR_320X240 + SNAP_FRAME_320X240 + r"""
 import uctypes, _k230sim, _mpp_struct
-from media.vencoder import *
-from media.sensor import *
-from media.media import *
 from _mpp.venc_api import *
 from _mpp.sys_api import *
-
-sensor = Sensor()
-sensor.reset()
-sensor.set_framesize(width=320, height=240)
-sensor.set_pixformat(Sensor.YUV420SP)
-enc = Encoder()
-enc.SetOutBufs(0, 2, 320, 240)
-MediaManager.init()
-enc.Create(0, ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240))
-enc.Start(0)
-sensor.run()
-img = sensor.snapshot(chn=CAM_CHN_ID_0)
-f = k_video_frame_info()
-f.v_frame.width = 320
-f.v_frame.height = 240
-f.v_frame.pixel_format = Sensor.YUV420SP
-f.v_frame.phys_addr[0] = img.phyaddr()
-f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
+""" + start_channel(0, 2) + r"""
+f = snap_frame()
 print("send", kd_mpi_venc_send_frame(0, f, 1000))
 status = _mpp_struct.k_venc_chn_status()
 print("query", kd_mpi_venc_query_status(0, status), status.cur_packs, status.stream_info.pic_cnt)

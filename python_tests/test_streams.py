@@ -2,32 +2,12 @@
 GetStream timeouts (-1 / 0 / >0 ms), pack layout of IDR and P frames, pts in
 microseconds, and frames flowing from a bound sensor without SendFrame."""
 
-from conftest import checked, run_mpy, start_channel, stop_channel
+from conftest import SENSOR_320X240, SNAP_FRAME_320X240, checked, run_mpy, start_channel, stop_channel
 
-SETUP = r"""
-from media.vencoder import *
-from media.sensor import *
-from media.media import *
+SETUP = SENSOR_320X240 + r"""
 import time, _k230sim
-
 BUF_EMPTY = 0xa009800e
-enc = Encoder()
-sensor = Sensor()
-sensor.reset()
-sensor.set_framesize(width=320, height=240)
-sensor.set_pixformat(Sensor.YUV420SP)
-
-def snap_frame():
-    # The next 320x240 sensor frame as a k_video_frame_info, as the manual's Example 2 builds it.
-    img = sensor.snapshot(chn=CAM_CHN_ID_0)
-    f = k_video_frame_info()
-    f.v_frame.width = 320
-    f.v_frame.height = 240
-    f.v_frame.pixel_format = Sensor.YUV420SP
-    f.v_frame.phys_addr[0] = img.phyaddr()
-    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
-    return f
-"""
+""" + SNAP_FRAME_320X240
 
 
 def test_unreleased_streams_hold_output_buffers(mpy, tmp_path):

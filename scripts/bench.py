@@ -41,6 +41,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import cpu_model
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "doc_example1.py")
 FRAMES = 200  # doc example 1 stops after 200 frames
@@ -72,15 +74,7 @@ def timed(cmd, cwd, env, stdout):
 
 
 def machine():
-    model = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    model = cpu_model()
     return "%s, %d cores (nproc), %s %s, Python %s" % (
         model, len(os.sched_getaffinity(0)), platform.system(), platform.release(),
         platform.python_version())

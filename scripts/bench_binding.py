@@ -73,6 +73,8 @@ import subprocess
 import sys
 import tempfile
 
+from benchlib import cpu_model
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOOP = os.path.join(ROOT, "scripts", "bench_binding_loop.py")
 # The core's C interface: its functions are where the glue ends and the core begins.
@@ -327,15 +329,7 @@ class Bench:
 
 
 def machine():
-    model = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    model = cpu_model()
     vg = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()
     return "%s, %s %s, %s" % (model, platform.system(), platform.release(), vg)
 

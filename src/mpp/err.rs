@@ -8,111 +8,93 @@
 use core::fmt;
 use core::num::NonZeroI32;
 
-/// Error numbers (the low 13 bits of a code: `K_ERR_<MOD>_<NAME>`).
-pub mod num {
-    /// Invalid device id.
-    pub const INVALID_DEVID: u32 = 1;
-    /// Invalid channel id.
-    pub const INVALID_CHNID: u32 = 2;
-    /// Illegal parameter.
-    pub const ILLEGAL_PARAM: u32 = 3;
-    /// Already exists.
-    pub const EXIST: u32 = 4;
-    /// Does not exist.
-    pub const UNEXIST: u32 = 5;
-    /// NULL pointer.
-    pub const NULL_PTR: u32 = 6;
-    /// Not configured.
-    pub const NOT_CONFIG: u32 = 7;
-    /// Not supported.
-    pub const NOT_SUPPORT: u32 = 8;
-    /// Not permitted in this state.
-    pub const NOT_PERM: u32 = 9;
-    /// Out of memory.
-    pub const NOMEM: u32 = 12;
-    /// No buffer.
-    pub const NOBUF: u32 = 13;
-    /// Buffer empty (no stream within the timeout).
-    pub const BUF_EMPTY: u32 = 14;
-    /// Buffer full (no free output buffer within the timeout).
-    pub const BUF_FULL: u32 = 15;
-    /// Not ready.
-    pub const NOTREADY: u32 = 16;
-    /// Bad address.
-    pub const BADADDR: u32 = 17;
-    /// Busy.
-    pub const BUSY: u32 = 18;
-    /// Already written.
-    pub const OPT_ALREADY_WRITE: u32 = 19;
-    /// VB: more than two pools (`K_ERR_VB_2MPOOLS`, BUTT + 1).
-    pub const VB_2MPOOLS: u32 = 64;
+/// Constants and the function that names them, from one table.
+macro_rules! named {
+    ($(#[$doc:meta])* $m:ident { $($(#[$d:meta])* $c:ident = $v:literal $(as $n:literal)?,)* }) => {
+        $(#[$doc])*
+        pub mod $m {
+            $($(#[$d])* pub const $c: u32 = $v;)*
 
-    /// The name of an error number, as in `K_ERR_<MOD>_<NAME>`.
-    pub(super) const fn name(number: u32) -> Option<&'static str> {
-        Some(match number {
-            INVALID_DEVID => "INVALID_DEVID",
-            INVALID_CHNID => "INVALID_CHNID",
-            ILLEGAL_PARAM => "ILLEGAL_PARAM",
-            EXIST => "EXIST",
-            UNEXIST => "UNEXIST",
-            NULL_PTR => "NULL_PTR",
-            NOT_CONFIG => "NOT_CONFIG",
-            NOT_SUPPORT => "NOT_SUPPORT",
-            NOT_PERM => "NOT_PERM",
-            NOMEM => "NOMEM",
-            NOBUF => "NOBUF",
-            BUF_EMPTY => "BUF_EMPTY",
-            BUF_FULL => "BUF_FULL",
-            NOTREADY => "NOTREADY",
-            BADADDR => "BADADDR",
-            BUSY => "BUSY",
-            OPT_ALREADY_WRITE => "OPT_ALREADY_WRITE",
-            VB_2MPOOLS => "2MPOOLS",
-            _ => return None,
-        })
+            /// The name of a value, as in `K_ERR_<MOD>_<NAME>`.
+            pub(super) const fn name(v: u32) -> Option<&'static str> {
+                match v {
+                    $($c => Some(named!(@name $c $($n)?)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+    (@name $c:ident $n:literal) => { $n };
+    (@name $c:ident) => { stringify!($c) };
+}
+
+named! {
+    /// Error numbers (the low 13 bits of a code: `K_ERR_<MOD>_<NAME>`).
+    num {
+        /// Invalid device id.
+        INVALID_DEVID = 1,
+        /// Invalid channel id.
+        INVALID_CHNID = 2,
+        /// Illegal parameter.
+        ILLEGAL_PARAM = 3,
+        /// Already exists.
+        EXIST = 4,
+        /// Does not exist.
+        UNEXIST = 5,
+        /// NULL pointer.
+        NULL_PTR = 6,
+        /// Not configured.
+        NOT_CONFIG = 7,
+        /// Not supported.
+        NOT_SUPPORT = 8,
+        /// Not permitted in this state.
+        NOT_PERM = 9,
+        /// Out of memory.
+        NOMEM = 12,
+        /// No buffer.
+        NOBUF = 13,
+        /// Buffer empty (no stream within the timeout).
+        BUF_EMPTY = 14,
+        /// Buffer full (no free output buffer within the timeout).
+        BUF_FULL = 15,
+        /// Not ready.
+        NOTREADY = 16,
+        /// Bad address.
+        BADADDR = 17,
+        /// Busy.
+        BUSY = 18,
+        /// Already written.
+        OPT_ALREADY_WRITE = 19,
+        /// VB: more than two pools (`K_ERR_VB_2MPOOLS`, BUTT + 1).
+        VB_2MPOOLS = 64 as "2MPOOLS",
     }
 }
 
-/// Module ids that appear in codes (`k_mod_id`, facts sheet 3.5) and their names.
-pub mod module {
-    /// MMZ.
-    pub const MMZ: u32 = 2;
-    /// MMZ user device.
-    pub const MMZ_USER_DEV: u32 = 3;
-    /// Video buffers.
-    pub const VB: u32 = 4;
-    /// System control (bind, mmap).
-    pub const SYS: u32 = 5;
-    /// Video input.
-    pub const VI: u32 = 6;
-    /// Video encoder.
-    pub const VENC: u32 = 9;
-    /// Video decoder.
-    pub const VDEC: u32 = 10;
-    /// Video output.
-    pub const VO: u32 = 11;
-    /// DMA.
-    pub const DMA: u32 = 20;
-    /// Camera capture.
-    pub const VICAP: u32 = 21;
-    /// 2D engine.
-    pub const NONAI_2D: u32 = 24;
-
-    pub(super) const fn name(module: u32) -> Option<&'static str> {
-        Some(match module {
-            MMZ => "MMZ",
-            MMZ_USER_DEV => "MMZ_USER_DEV",
-            VB => "VB",
-            SYS => "SYS",
-            VI => "VI",
-            VENC => "VENC",
-            VDEC => "VDEC",
-            VO => "VO",
-            DMA => "DMA",
-            VICAP => "VICAP",
-            NONAI_2D => "NONAI_2D",
-            _ => return None,
-        })
+named! {
+    /// Module ids that appear in codes (`k_mod_id`, facts sheet 3.5).
+    module {
+        /// MMZ.
+        MMZ = 2,
+        /// MMZ user device.
+        MMZ_USER_DEV = 3,
+        /// Video buffers.
+        VB = 4,
+        /// System control (bind, mmap).
+        SYS = 5,
+        /// Video input.
+        VI = 6,
+        /// Video encoder.
+        VENC = 9,
+        /// Video decoder.
+        VDEC = 10,
+        /// Video output.
+        VO = 11,
+        /// DMA.
+        DMA = 20,
+        /// Camera capture.
+        VICAP = 21,
+        /// 2D engine.
+        NONAI_2D = 24,
     }
 }
 
