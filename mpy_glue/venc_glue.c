@@ -61,7 +61,6 @@ static void venc_wait_hook(void) {
 
 bool venc_poll(void *ctx_in) {
     venc_poll_ctx_t *ctx = ctx_in;
-    bool stop = false;
     MP_THREAD_GIL_ENTER();
     // The exception must not unwind through the Rust frames below: catch it here and let
     // the core end the wait; the glue raises it once the call has returned.
@@ -71,10 +70,9 @@ bool venc_poll(void *ctx_in) {
         nlr_pop();
     } else {
         ctx->exc = MP_OBJ_FROM_PTR(nlr.ret_val);
-        stop = true;
     }
     MP_THREAD_GIL_EXIT();
-    return stop;
+    return ctx->exc != MP_OBJ_NULL;
 }
 
 int64_t venc_int_arg(mp_obj_t o, const char *name) {
