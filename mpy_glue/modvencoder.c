@@ -324,6 +324,8 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
         return venc_uint_obj((uint32_t)err.code);
     }
     venc_check(ret, &err, &poll);
+    // The StreamData holds the stream from here on, whatever happens below.
+    sd->token = token;
     mp_obj_t *items[VENC_SD_LISTS];
     for (size_t l = 0; l < VENC_SD_LISTS; l++) {
         // The lists are the script's too: one it shortened gets a fresh list of 12 slots.
@@ -347,7 +349,6 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
         }
     }
     sd->pack_cnt = MP_OBJ_NEW_SMALL_INT(count);
-    sd->token = token;
     return MP_OBJ_NEW_SMALL_INT(0);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_get_stream_obj, 1, venc_encoder_get_stream);

@@ -7,6 +7,7 @@
 //! `scripts/check_core_archive.sh` checks that the simulator defines every one of them and
 //! that the core archive calls nothing else. This file is plain Rust without dependencies
 //! so that `build.rs` can include it too.
+#![forbid(unsafe_code)]
 
 macro_rules! mpp_functions {
     (

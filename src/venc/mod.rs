@@ -12,6 +12,7 @@
 //!
 //! Fixed capacity everywhere: 4 channels, up to [`MAX_HELD`] unreleased streams per
 //! channel of up to [`PACK_CNT_MAX`] packs each, [`MAX_LINKS`] links. No allocation, ever.
+#![forbid(unsafe_code)]
 
 pub mod channel;
 pub mod link;
