@@ -70,6 +70,21 @@
 // `VENC_CHN_ID_MAX`: channels 0..3.
 #define VENC_CHN_COUNT 4
 
+// `VENC_CHN_ID_0`.
+#define VENC_CHN_ID_0 0
+
+// `VENC_CHN_ID_1`.
+#define VENC_CHN_ID_1 1
+
+// `VENC_CHN_ID_2`.
+#define VENC_CHN_ID_2 2
+
+// `VENC_CHN_ID_3`.
+#define VENC_CHN_ID_3 3
+
+// The GetStream timeout that blocks until a stream comes (its default).
+#define VENC_TIMEOUT_BLOCK -1
+
 // How long the documented `SendFrame` waits for a free output buffer in all (ms).
 #define VENC_SEND_TIMEOUT_MS 1000
 
@@ -241,7 +256,7 @@ int32_t venc_send_frame(int64_t chn,
                         venc_error_t *err);
 
 // `Encoder.GetStream`: `*token` is the stream the StreamData still holds (0 for none)
-// and becomes the new stream's; fills `packs[0..VENC_PACK_CNT_MAX]` and `*count`.
+// and becomes the new stream's; fills `packs[0..*count]` (of VENC_PACK_CNT_MAX) and `*count`.
 // `timeout_ms`: -1 blocks, 0 does not, > 0 waits that long; `poll(ctx)` runs between
 // slices. `VENC_ERR_TIMEOUT` (with the code in `err`) when no stream came in time.
 //

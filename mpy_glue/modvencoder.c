@@ -297,7 +297,7 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_chn, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_streamData, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(-1)} },
+        { MP_QSTR_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_TIMEOUT_BLOCK)} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     if (kw_args->used == 0 && n_args >= 3 && n_args <= 4) {
@@ -305,7 +305,7 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
         // parse costs more than the rest of the glue's work here).
         args[ARG_chn].u_obj = pos_args[1];
         args[ARG_streamData].u_obj = pos_args[2];
-        args[ARG_timeout].u_obj = n_args == 4 ? pos_args[3] : MP_OBJ_NEW_SMALL_INT(-1);
+        args[ARG_timeout].u_obj = n_args == 4 ? pos_args[3] : MP_OBJ_NEW_SMALL_INT(VENC_TIMEOUT_BLOCK);
     } else {
         mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     }
@@ -417,10 +417,10 @@ static const mp_rom_map_elem_t venc_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_ALIGN_UP), MP_ROM_PTR(&venc_align_up_obj) },
     { MP_ROM_QSTR(MP_QSTR_deinit_all), MP_ROM_PTR(&venc_deinit_all_obj) },
     { MP_ROM_QSTR(MP_QSTR_uctypes), MP_ROM_PTR(&mp_module_uctypes) },
-    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_0), MP_ROM_INT(0) },
-    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_1), MP_ROM_INT(1) },
-    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_2), MP_ROM_INT(2) },
-    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_3), MP_ROM_INT(3) },
+    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_0), MP_ROM_INT(VENC_CHN_ID_0) },
+    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_1), MP_ROM_INT(VENC_CHN_ID_1) },
+    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_2), MP_ROM_INT(VENC_CHN_ID_2) },
+    { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_3), MP_ROM_INT(VENC_CHN_ID_3) },
     { MP_ROM_QSTR(MP_QSTR_VENC_CHN_ID_MAX), MP_ROM_INT(VENC_CHN_COUNT) },
     { MP_ROM_QSTR(MP_QSTR_VENC_PACK_CNT_MAX), MP_ROM_INT(VENC_PACK_CNT_MAX) },
     { MP_ROM_QSTR(MP_QSTR_VENC_DEV_ID), MP_ROM_INT(VENC_DEV_ID) },

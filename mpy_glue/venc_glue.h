@@ -30,7 +30,10 @@ typedef struct {
 
 // The poll callback of the core's waits: runs with the GIL released around it, takes it,
 // serves Ctrl-C, scheduled callbacks and the port's event hook, and stops the wait
-// (returning true) when one of them raised; the exception is kept in the context.
+// (returning true) when one of them raised; the exception is kept in the context, on the
+// caller's C stack, which the GC scans (every thread's). The GIL steps only do something
+// where MICROPY_PY_THREAD_GIL is on (the CanMV firmware; compile-checked by
+// scripts/check_glue_canmv.sh); the unix port the tests run has no GIL.
 bool venc_poll(void *ctx);
 
 // Raises the exception the failure `ret` stands for (nothing when ret is 0); a wait

@@ -63,6 +63,16 @@ pub const VENC_MOD_ID: i32 = 9;
 pub const VENC_DEV_ID: i32 = 0;
 /// `VENC_CHN_ID_MAX`: channels 0..3.
 pub const VENC_CHN_COUNT: i32 = 4;
+/// `VENC_CHN_ID_0`.
+pub const VENC_CHN_ID_0: i32 = 0;
+/// `VENC_CHN_ID_1`.
+pub const VENC_CHN_ID_1: i32 = 1;
+/// `VENC_CHN_ID_2`.
+pub const VENC_CHN_ID_2: i32 = 2;
+/// `VENC_CHN_ID_3`.
+pub const VENC_CHN_ID_3: i32 = 3;
+/// The GetStream timeout that blocks until a stream comes (its default).
+pub const VENC_TIMEOUT_BLOCK: i32 = -1;
 /// How long the documented `SendFrame` waits for a free output buffer in all (ms).
 pub const VENC_SEND_TIMEOUT_MS: i64 = 1000;
 /// `VENC_PACK_CNT_MAX`: the length of the StreamData lists.
@@ -96,6 +106,8 @@ const _: () = {
     assert!(VENC_STREAM_TYPE_P as u32 == K_VENC_P_FRAME);
     assert!(VENC_MOD_ID as u32 == K_ID_VENC);
     assert!(VENC_CHN_COUNT as usize == CHN_COUNT && VENC_PACK_CNT_MAX == PACK_CNT_MAX);
+    assert!(VENC_CHN_ID_3 == VENC_CHN_COUNT - 1 && VENC_CHN_ID_0 == 0);
+    assert!(VENC_CHN_ID_1 == VENC_CHN_ID_0 + 1 && VENC_CHN_ID_2 == VENC_CHN_ID_1 + 1);
     assert!(VENC_FRAME_INFO_SIZE == FRAME_INFO_SIZE);
     assert!(VENC_SEND_TIMEOUT_MS == crate::venc::SEND_TIMEOUT_MS as i64);
     assert!(VENC_FRAME_FIELD_COUNT == FRAME_FIELD_COUNT);
@@ -301,9 +313,11 @@ pub unsafe extern "C" fn venc_get_stream(
     if packs.is_null() || token.is_null() || count.is_null() {
         return null_arg("streamData", err);
     }
-    // SAFETY: per the contract above: VENC_PACK_CNT_MAX entries, properly aligned; the
-    // three pointers are distinct objects of the caller's.
+    // SAFETY: per the contract above: VENC_PACK_CNT_MAX writable entries, properly
+    // aligned, maybe uninitialised: zeroed first, so that the reference below is to
+    // initialised memory; the three pointers are distinct objects of the caller's.
     let (out, token, count) = unsafe {
+        packs.write_bytes(0, PACK_CNT_MAX);
         (
             &mut *packs.cast::<[PackInfo; PACK_CNT_MAX]>(),
             &mut *token,

@@ -109,19 +109,20 @@ pub fn send_frame<M: Mpp>(
     timeout_ms: i64,
     poll: &mut dyn FnMut() -> Poll,
 ) -> Result<()> {
-    let mut f = frame_from_bytes(frame)?;
+    let f = frame_from_bytes(frame)?;
     let (c, timeout, mut mpp) = {
         let mut v = venc.lock();
         let (c, timeout) = v.send_frame_begin(chn, &f, timeout_ms)?;
         (c, timeout, v.mpp().clone())
     };
-    let check = f;
     sliced(
         timeout,
-        |slice| send_frame_wait(&mut mpp, c, &mut f, slice),
+        // Each slice hands the MPP its own copy, as the script's struct was read once
+        // (the driver's prototype takes a non-const pointer).
+        |slice| send_frame_wait(&mut mpp, c, &mut f.clone(), slice),
         || {
             venc.lock()
-                .send_frame_begin(chn, &check, timeout_ms)
+                .send_frame_begin(chn, &f, timeout_ms)
                 .map(|_| ())
         },
         poll,

@@ -540,3 +540,58 @@ fn links_and_owners_through_the_entry_points() {
     assert_eq!(venc_encoder_drop(owner), 0);
     done();
 }
+
+#[test]
+fn a_channel_stopped_while_get_stream_waits_ends_the_wait() {
+    let _g = script::lock();
+    started();
+    let stop = || assert_eq!(venc_stop(0, null_mut()), 0);
+    let [query, get] = empty_slice(50);
+    expect([query, get.during(stop)]);
+    expect([Expect::new(Call::StopChn(0))]);
+    expect(abi_2025([Call::Detach(0)]));
+    let g = get_stream(-1, 0, Some(never_stop), null_mut());
+    assert_eq!(g.ret, VENC_ERR_RUNTIME);
+    let m = msg(&g.err);
+    assert!(
+        m.starts_with("GetStream(0): channel 0 is created but not started"),
+        "{m}"
+    );
+    expect([Expect::new(Call::DestroyChn(0))]);
+    expect(abi_2025([Call::DestroyPool(1)]));
+    assert_eq!(venc_deinit_all(null_mut()), 0);
+    done();
+}
+
+#[test]
+fn a_frame_of_any_other_size_is_a_type_error() {
+    let _g = script::lock();
+    started();
+    let f = frame_640x480();
+    let mut long = frame_bytes(&f).to_vec();
+    long.push(0);
+    let mut err = new_err();
+    for len in [long.len(), long.len() - 2, 0] {
+        // SAFETY: `long` holds at least `len` readable bytes.
+        let r = unsafe { venc_send_frame(0, long.as_ptr(), len, 0, None, null_mut(), &mut err) };
+        assert_eq!(r, VENC_ERR_TYPE, "{len} bytes");
+        assert!(msg(&err).contains("224-byte"), "{}", msg(&err));
+    }
+    finish();
+}
+
+#[test]
+fn a_call_out_of_script_is_reported_by_done_not_aborted() {
+    let _g = script::lock();
+    // No expectation: the entry point gets K_FAILED back and returns; done() names the call.
+    let mut err = new_err();
+    expect(abi_2025([Call::CreatePool]));
+    assert_eq!(venc_set_out_bufs(0, 4, 640, 480, &mut err), 0);
+    let attr = h264();
+    // SAFETY: valid pointers.
+    assert_eq!(unsafe { venc_create(1, 0, &attr, &mut err) }, VENC_ERR_OS);
+    let report = std::panic::catch_unwind(done).expect_err("done() must fail");
+    let text = report.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(text.contains("out of script"), "{text}");
+    // The next test's script::lock() starts from a fresh script and module state.
+}

@@ -6,13 +6,17 @@
 //! VB, pools) was given back.
 //!
 //! The script is global, as the module state the C entry points drive is: [`Scripted`] is
-//! a unit handle (the `Platform` of test builds), and [`lock`] serialises the tests.
+//! a unit handle (the `Platform` of test builds), and [`lock`] serialises the tests. A call
+//! out of script is recorded, answered with `K_FAILED`, and reported by [`done`]: a panic
+//! inside an `extern "C"` entry point would abort the whole test binary.
 
 extern crate std;
 
 use std::boxed::Box;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::format;
 use std::ptr::NonNull;
+use std::string::String;
 use std::sync::{Mutex, MutexGuard};
 use std::vec::Vec;
 
@@ -125,6 +129,17 @@ struct Script {
     vb: bool,
     pools: HashSet<u32>,
     next_phys: u64,
+    /// The first call out of script or broken rule.
+    failure: Option<String>,
+}
+
+impl Script {
+    /// Records `what` as the test's failure unless `ok` (the first one counts).
+    fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
+        if !ok && self.failure.is_none() {
+            self.failure = Some(what());
+        }
+    }
 }
 
 static SCRIPT: Mutex<Option<Script>> = Mutex::new(None);
@@ -158,6 +173,9 @@ pub fn expect(list: impl IntoIterator<Item = Expect>) {
 pub fn done() {
     let g = script();
     let s = g.as_ref().unwrap();
+    if let Some(f) = &s.failure {
+        panic!("scripted MPP: {f}");
+    }
     let left: Vec<Call> = s.expect.iter().map(|e| e.call).collect();
     assert!(left.is_empty(), "expected calls not made: {left:?}");
     assert!(
@@ -194,16 +212,28 @@ impl Scripted {
         let e = {
             let mut g = script();
             let s = g.as_mut().expect("scripted MPP used outside a test");
-            s.expect
-                .pop_front()
-                .unwrap_or_else(|| panic!("unexpected MPP call {call:?}"))
+            match s.expect.pop_front() {
+                Some(e) if e.call == call => Some(e),
+                next => {
+                    let want = next.map(|e| e.call);
+                    s.check(false, || {
+                        format!("call {call:?} out of script (expected {want:?})")
+                    });
+                    None
+                }
+            }
         };
-        assert_eq!(e.call, call, "MPP call out of script");
-        if let Some(f) = e.during {
-            f();
-        }
+        let reply = match e {
+            Some(e) => {
+                if let Some(f) = e.during {
+                    f();
+                }
+                e.reply
+            }
+            None => Reply::Err(crate::mpp::err::K_FAILED),
+        };
         let mut g = script();
-        apply(g.as_mut().unwrap(), e.reply)
+        apply(g.as_mut().unwrap(), reply)
     }
 
     /// A call whose success changes nothing the fake tracks.
@@ -223,18 +253,20 @@ impl Mpp for Scripted {
     fn venc_create_chn(&mut self, chn: u32, _attr: &k_venc_chn_attr) -> MppResult {
         self.call(Call::CreateChn(chn), |s, r| {
             status(r)?;
-            assert!(s.created.insert(chn), "created twice");
+            let new = s.created.insert(chn);
+            s.check(new, || format!("channel {chn} created twice"));
             Ok(())
         })
     }
     fn venc_destroy_chn(&mut self, chn: u32) -> MppResult {
         self.call(Call::DestroyChn(chn), |s, r| {
             status(r)?;
-            assert!(s.created.remove(&chn), "destroying a channel never created");
-            assert!(
-                s.streams.values().all(|&(c, _)| c != chn),
-                "destroying a channel with streams held"
-            );
+            let known = s.created.remove(&chn);
+            s.check(known, || format!("destroying channel {chn}, never created"));
+            let free = s.streams.values().all(|&(c, _)| c != chn);
+            s.check(free, || {
+                format!("destroying channel {chn} with streams held")
+            });
             Ok(())
         })
     }
@@ -245,8 +277,10 @@ impl Mpp for Scripted {
         self.plain(Call::StopChn(chn))
     }
     fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult {
-        assert!(enable);
-        self.plain(Call::EnableIdr(chn))
+        self.call(Call::EnableIdr(chn), |s, r| {
+            s.check(enable, || "enable_idr(false)".into());
+            status(r)
+        })
     }
     fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32> {
         self.call(Call::QueryStatus(chn), |_, r| match r {
@@ -272,8 +306,12 @@ impl Mpp for Scripted {
                 Reply::Packs(t) => t,
                 Reply::Ok => Vec::new(),
             };
-            assert!(types.len() <= packs.len(), "script delivers more than room");
-            for (p, &t) in packs.iter_mut().zip(&types) {
+            let fits = types.len() <= packs.len();
+            s.check(fits, || {
+                "the script delivers more packs than there is room for".into()
+            });
+            let types = &types[..types.len().min(packs.len())];
+            for (p, &t) in packs.iter_mut().zip(types) {
                 *p = k_venc_pack {
                     phys_addr: s.next_phys as _,
                     len: 16,
@@ -295,11 +333,10 @@ impl Mpp for Scripted {
             // A refused release still ends the caller's hold in this fake's books only if
             // the reply is success.
             status(r)?;
-            assert_eq!(
-                s.streams.remove(&first),
-                Some((chn, n)),
-                "release of a stream not handed out"
-            );
+            let known = s.streams.remove(&first) == Some((chn, n));
+            s.check(known, || {
+                format!("release of a stream not handed out ({first:#x})")
+            });
             Ok(())
         })
     }
@@ -321,7 +358,8 @@ impl Mpp for Scripted {
     fn sys_unbind(&mut self, _src: &k_mpp_chn, _dst: &k_mpp_chn) -> MppResult {
         self.call(Call::Unbind, |s, r| {
             status(r)?;
-            s.binds -= 1;
+            s.check(s.binds > 0, || "unbind without a bind".into());
+            s.binds = s.binds.saturating_sub(1);
             Ok(())
         })
     }
@@ -338,10 +376,8 @@ impl Mpp for Scripted {
     fn sys_munmap(&mut self, virt: NonNull<u8>, _len: u32) -> MppResult {
         self.call(Call::Munmap, |s, r| {
             status(r)?;
-            assert!(
-                s.mapped.remove(&(virt.as_ptr() as usize)),
-                "unmapping twice"
-            );
+            let known = s.mapped.remove(&(virt.as_ptr() as usize));
+            s.check(known, || "unmapping what is not mapped".into());
             Ok(())
         })
     }
@@ -376,7 +412,8 @@ impl Mpp for Scripted {
     fn vb_destroy_pool(&mut self, pool: u32) -> MppResult {
         self.call(Call::DestroyPool(pool), |s, r| {
             status(r)?;
-            assert!(s.pools.remove(&pool), "destroying a pool never made");
+            let known = s.pools.remove(&pool);
+            s.check(known, || format!("destroying pool {pool}, never made"));
             Ok(())
         })
     }

@@ -31,7 +31,12 @@ fn generate(root: &Path) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The checkout `cargo run` was started in (read at run time: a binary built by another
+    // checkout that shares the target directory must not write into that one).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let root = manifest.join("../..");
     let verify = std::env::args().any(|a| a == "--verify");
     let text = match generate(&root) {
         Ok(t) => t,
