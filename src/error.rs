@@ -104,6 +104,19 @@ pub enum Error {
         /// The K230 code.
         err: MppError,
     },
+    /// Several MPP calls of a teardown failed (one failure alone is an [`Error::Mpp`]); what
+    /// they would have released is kept and retried by the next teardown.
+    Teardown(Failures),
+    /// `op` on channel `chn` is refused: an earlier release of the channel failed and is
+    /// still pending.
+    Pending {
+        /// The API call.
+        op: &'static str,
+        /// Channel number.
+        chn: u32,
+        /// The release that failed.
+        failed: Failure,
+    },
     /// `kd_mpi_sys_mmap` returned NULL for a stream pack.
     Map {
         /// Physical address that could not be mapped.
@@ -126,7 +139,8 @@ impl Error {
             }
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Aborted => ErrorKind::Aborted,
-            Error::Mpp { .. } | Error::Map { .. } => ErrorKind::Os,
+            Error::Mpp { .. } | Error::Map { .. } | Error::Teardown(_) => ErrorKind::Os,
+            Error::Pending { .. } => ErrorKind::Runtime,
         }
     }
 
@@ -134,6 +148,7 @@ impl Error {
     pub fn mpp_code(&self) -> i32 {
         match self {
             Error::Timeout { err } | Error::Mpp { err, .. } => err.code(),
+            Error::Teardown(f) => f.first().map_or(0, |f| f.err.code()),
             Error::Map { .. } => crate::mpp::err::K_FAILED.code(),
             _ => 0,
         }
@@ -172,9 +187,106 @@ impl fmt::Display for Error {
             Error::Timeout { err } => write!(f, "no data within the timeout: {err}"),
             Error::Aborted => f.write_str("the wait was interrupted"),
             Error::Mpp { call, err } => write!(f, "{call} failed: {err}"),
+            Error::Teardown(ref fs) => {
+                for (i, x) in fs.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "; " };
+                    write!(f, "{sep}{} failed: {}", x.call, x.err)?;
+                }
+                if fs.more > 0 {
+                    write!(f, "; and {} more", fs.more)?;
+                }
+                f.write_str(" (what they release is kept; media.vencoder.deinit_all() retries it)")
+            }
+            Error::Pending { op, chn, failed } => write!(
+                f,
+                "{op}({chn}): an earlier release of channel {chn} failed ({} failed: {}); \
+                 media.vencoder.deinit_all() retries it",
+                failed.call, failed.err
+            ),
             Error::Map { phys, len } => {
                 write!(f, "kd_mpi_sys_mmap({phys:#x}, {len}) returned NULL")
             }
+        }
+    }
+}
+
+/// One failed MPP call: which, and its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    /// The MPP function (one of [`crate::mpp::functions`]).
+    pub call: &'static str,
+    /// Its K230 code.
+    pub err: MppError,
+}
+
+/// The MPP failures of a sequence that goes on past them (a teardown): the first
+/// [`Failures::KEPT`] with their calls, and a count of the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    list: [Option<Failure>; Failures::KEPT],
+    len: u8,
+    more: u16,
+}
+
+impl Failures {
+    /// Failures named one by one in the message.
+    pub const KEPT: usize = 4;
+
+    /// None yet.
+    pub const fn new() -> Self {
+        Failures {
+            list: [None; Failures::KEPT],
+            len: 0,
+            more: 0,
+        }
+    }
+
+    /// Adds the failure of `r`, if any (an MPP failure, or those of a nested teardown).
+    pub fn add(&mut self, r: Result<()>) {
+        match r {
+            Ok(()) => {}
+            Err(Error::Mpp { call, err }) => self.push(Failure { call, err }),
+            Err(Error::Teardown(fs)) => {
+                for x in fs.iter() {
+                    self.push(*x);
+                }
+                self.more = self.more.saturating_add(fs.more);
+            }
+            // Teardown steps fail only in MPP calls; anything else is kept as a failure
+            // without a code of its own.
+            Err(_) => self.push(Failure {
+                call: "teardown",
+                err: crate::mpp::err::K_FAILED,
+            }),
+        }
+    }
+
+    fn push(&mut self, x: Failure) {
+        match self.list.get_mut(self.len as usize) {
+            Some(slot) => {
+                *slot = Some(x);
+                self.len += 1;
+            }
+            None => self.more = self.more.saturating_add(1),
+        }
+    }
+
+    /// The failures named one by one.
+    pub fn iter(&self) -> impl Iterator<Item = &Failure> {
+        self.list.iter().flatten()
+    }
+
+    /// The first failure.
+    pub fn first(&self) -> Option<Failure> {
+        self.list[0]
+    }
+
+    /// Nothing failed: `Ok`; one failure: its [`Error::Mpp`]; several: [`Error::Teardown`].
+    pub fn result(self) -> Result<()> {
+        match (self.len, self.first()) {
+            (0, _) | (_, None) => Ok(()),
+            (1, Some(Failure { call, err })) if self.more == 0 => Err(Error::Mpp { call, err }),
+            _ => Err(Error::Teardown(self)),
         }
     }
 }

@@ -163,6 +163,7 @@ impl FakeState {
         NonNull::new(self.mem.as_mut_ptr())
     }
     pub fn sys_munmap(&mut self, _virt: NonNull<u8>, _len: u32) -> MppResult {
+        self.check("munmap")?;
         self.mapped -= 1;
         Ok(())
     }
@@ -182,6 +183,7 @@ impl FakeState {
         Ok(())
     }
     pub fn vb_exit(&mut self) -> MppResult {
+        self.check("vb_exit")?;
         self.vb_inited = false;
         Ok(())
     }
@@ -195,6 +197,7 @@ impl FakeState {
     }
     #[cfg(feature = "abi-2025")]
     pub fn vb_destroy_pool(&mut self, pool: u32) -> MppResult {
+        self.check("destroy_pool")?;
         assert!(
             !self.attached.values().any(|&p| p == pool),
             "destroying an attached pool"
@@ -210,6 +213,7 @@ impl FakeState {
     }
     #[cfg(feature = "abi-2025")]
     pub fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
+        self.check("detach")?;
         if self.started[chn as usize] {
             return Err(venc(num::NOT_PERM));
         }

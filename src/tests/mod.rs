@@ -6,6 +6,7 @@ extern crate std;
 
 mod capi;
 pub mod fake;
+mod ledger;
 mod lifecycle;
 mod links;
 pub mod script;
@@ -70,7 +71,7 @@ pub(crate) fn frame_bytes(f: &k_video_frame_info) -> &[u8] {
 }
 
 /// Runs `op` on `v` behind a module lock, as the C entry points do.
-fn locked<T>(v: &mut Venc<Fake>, op: impl FnOnce(&spin::Mutex<Venc<Fake>>) -> T) -> T {
+pub(crate) fn locked<T>(v: &mut Venc<Fake>, op: impl FnOnce(&spin::Mutex<Venc<Fake>>) -> T) -> T {
     let placeholder = Venc::new(v.mpp().clone());
     let m = spin::Mutex::new(core::mem::replace(v, placeholder));
     let r = op(&m);

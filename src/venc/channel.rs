@@ -2,9 +2,9 @@
 //! teardown that finalisers and deinit-all use.
 #![forbid(unsafe_code)]
 
-use super::{chn_index, keep_first, Venc};
+use super::{chn_index, Venc};
 use crate::attr::{ChnAttr, Codec};
-use crate::error::{failed, Error, Result};
+use crate::error::{failed, Error, Failure, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::functions as f;
 use crate::range::in_range;
@@ -60,6 +60,14 @@ impl<M: Mpp> Venc<M> {
     pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
         let c = chn_index(chn)?;
         let cfg = attr.validate()?;
+        if let (Some(failed), false) = (self.chns[c].pending, self.chns[c].state == ChnState::Free)
+        {
+            return Err(Error::Pending {
+                op: "Create",
+                chn: c as u32,
+                failed,
+            });
+        }
         self.need("Create", c, &[ChnState::Free], |state| match state {
             ChnState::Started => "it is in use: Stop and Destroy it first, or use another channel",
             _ => "it is already created: Destroy it first, or use another channel",
@@ -134,47 +142,64 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
-    /// `Encoder.Destroy(chn)`: releases streams still held, then destroys.
+    /// `Encoder.Destroy(chn)`: releases streams still held, then destroys. A stream or a
+    /// destroy the MPP refuses is kept (the channel stays created) for the next teardown.
     ///
     /// # Errors
-    /// State when not created (e.g. a second Destroy) or still started; Mpp.
+    /// State when not created (e.g. a second Destroy) or still started; Mpp, or Teardown
+    /// when several calls failed.
     pub fn destroy(&mut self, chn: i64) -> Result<()> {
         let c = chn_index(chn)?;
         self.need("Destroy", c, &[ChnState::Created], |state| match state {
             ChnState::Started => "call Stop first",
             _ => "nothing to destroy (already destroyed?)",
         })?;
-        let mut first = self.release_all_held(c);
-        self.mpp
-            .venc_destroy_chn(c as u32)
-            .map_err(failed(f::VENC_DESTROY_CHN))?;
-        self.chns[c].forget();
-        keep_first(&mut first, self.bufs_release(c));
-        first
+        let mut fs = Failures::new();
+        self.release_all_held(c, &mut fs);
+        self.destroy_chn(c, &mut fs);
+        fs.result()
     }
 
-    /// Stops and destroys channel `c` whatever its state; used by finalisers
-    /// and deinit-all. Returns the first error, having done all it could.
-    pub(super) fn teardown(&mut self, c: usize) -> Result<()> {
-        let mut first = self.release_all_held(c);
-        let state = self.chns[c].state;
-        let chn32 = c as u32;
-        if state == ChnState::Started {
-            let r = self
-                .mpp
-                .venc_stop_chn(chn32)
-                .map_err(failed(f::VENC_STOP_CHN));
-            keep_first(&mut first, r);
+    /// Stops and destroys channel `c` whatever its state, and then its pool; used by
+    /// finalisers and deinit-all. A release the MPP refuses is recorded in `fs` and kept:
+    /// the channel stays as the MPP has it (started, or created), marked pending, and the
+    /// steps that depend on it wait for the next teardown.
+    pub(super) fn teardown(&mut self, c: usize, fs: &mut Failures) {
+        self.release_all_held(c, fs);
+        if self.chns[c].state == ChnState::Started {
+            match self.mpp.venc_stop_chn(c as u32) {
+                Ok(()) => self.chns[c].state = ChnState::Created,
+                Err(err) => return self.note(c, fs, f::VENC_STOP_CHN, err),
+            }
         }
-        if state != ChnState::Free {
-            let r = self
-                .mpp
-                .venc_destroy_chn(chn32)
-                .map_err(failed(f::VENC_DESTROY_CHN));
-            keep_first(&mut first, r);
+        if self.chns[c].state == ChnState::Created {
+            self.destroy_chn(c, fs);
+        } else {
+            fs.add(self.bufs_release(c));
         }
-        self.chns[c].forget();
-        keep_first(&mut first, self.bufs_release(c));
-        first
+    }
+
+    /// `kd_mpi_venc_destroy_chn` of a created channel, then its pool.
+    fn destroy_chn(&mut self, c: usize, fs: &mut Failures) {
+        match self.mpp.venc_destroy_chn(c as u32) {
+            Ok(()) => {
+                self.chns[c].forget();
+                fs.add(self.bufs_release(c));
+            }
+            Err(err) => self.note(c, fs, f::VENC_DESTROY_CHN, err),
+        }
+    }
+
+    /// Records a failed release of channel `c`.
+    fn note(
+        &mut self,
+        c: usize,
+        fs: &mut Failures,
+        call: &'static str,
+        err: crate::mpp::err::MppError,
+    ) {
+        let failure = Failure { call, err };
+        self.chns[c].pending = Some(failure);
+        fs.add(Err(Error::Mpp { call, err }));
     }
 }

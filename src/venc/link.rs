@@ -2,8 +2,8 @@
 //! until unlinked, deinit or soft reset.
 #![forbid(unsafe_code)]
 
-use super::{keep_first, Venc};
-use crate::error::{failed, Error, Result};
+use super::Venc;
+use crate::error::{failed, Error, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::functions as f;
 use crate::mpp::{k_mpp_chn, K_ID_BUTT};
@@ -53,7 +53,7 @@ impl<M: Mpp> Venc<M> {
     /// (finalisers run after MediaManager.deinit()).
     ///
     /// # Errors
-    /// Mpp (the link is forgotten anyway).
+    /// Mpp: the link is kept (still bound in the MPP) and the next teardown retries it.
     pub fn unlink(&mut self, token: u32) -> Result<()> {
         let Some(i) = self
             .links
@@ -62,10 +62,12 @@ impl<M: Mpp> Venc<M> {
         else {
             return Ok(());
         };
-        let l = self.links.swap_remove(i);
+        let l = &self.links[i];
         self.mpp
             .sys_unbind(&l.src, &l.dst)
-            .map_err(failed(f::SYS_UNBIND))
+            .map_err(failed(f::SYS_UNBIND))?;
+        self.links.swap_remove(i);
+        Ok(())
     }
 
     /// Whether the link `token` names is still bound.
@@ -73,16 +75,17 @@ impl<M: Mpp> Venc<M> {
         token != 0 && self.links.iter().any(|l| l.token == token)
     }
 
-    pub(super) fn unlink_all(&mut self) -> Result<()> {
-        let mut first = Ok(());
-        while let Some(l) = self.links.pop() {
-            let r = self
-                .mpp
+    /// Unbinds every link; those the MPP refuses to unbind are kept.
+    pub(super) fn unlink_all(&mut self, fs: &mut Failures) {
+        let mpp = &mut self.mpp;
+        self.links.retain(|l| {
+            let r = mpp
                 .sys_unbind(&l.src, &l.dst)
                 .map_err(failed(f::SYS_UNBIND));
-            keep_first(&mut first, r);
-        }
-        first
+            let kept = r.is_err();
+            fs.add(r);
+            kept
+        });
     }
 }
 

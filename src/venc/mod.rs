@@ -20,7 +20,7 @@ pub mod outbuf;
 pub mod send;
 pub mod stream;
 
-use crate::error::Result;
+use crate::error::{Failure, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::VENC_MAX_CHN_NUMS;
 use crate::range::in_range;
@@ -48,8 +48,11 @@ struct Channel {
     pool: Option<u32>,
     #[cfg(feature = "abi-2025")]
     attached: bool,
-    /// Streams the script holds (token 0: a free slot).
+    /// Streams the script holds, and streams whose release failed (token 0: a free slot).
     held: [stream::Held; MAX_HELD],
+    /// The last release of the channel itself that the MPP refused (stop or destroy),
+    /// until a teardown gets it through.
+    pending: Option<Failure>,
 }
 
 impl Channel {
@@ -63,12 +66,19 @@ impl Channel {
         #[cfg(feature = "abi-2025")]
         attached: false,
         held: [stream::Held::EMPTY; MAX_HELD],
+        pending: None,
     };
 
-    /// Back to free after a destroy (the SetOutBufs configuration stays).
+    /// Back to free after a destroy (the SetOutBufs configuration stays; the destroy
+    /// detached the pool).
     fn forget(&mut self) {
         self.state = ChnState::Free;
         self.owner = 0;
+        self.pending = None;
+        #[cfg(feature = "abi-2025")]
+        {
+            self.attached = false;
+        }
     }
 }
 
@@ -78,6 +88,8 @@ pub struct Venc<M> {
     chns: [Channel; CHN_COUNT],
     links: link::Links,
     media_inited: bool,
+    /// The VB exit that failed, until one gets through.
+    vb_exit_failed: Option<Failure>,
     serial: u32,
     next_owner: u32,
 }
@@ -96,13 +108,6 @@ pub fn chn_index(chn: i64) -> Result<usize> {
     )
 }
 
-/// Keeps the first error of a teardown sequence that goes on regardless.
-fn keep_first(first: &mut Result<()>, r: Result<()>) {
-    if first.is_ok() {
-        *first = r;
-    }
-}
-
 impl<M: Mpp> Venc<M> {
     /// A module with every channel free, over `mpp`.
     pub const fn new(mpp: M) -> Self {
@@ -111,6 +116,7 @@ impl<M: Mpp> Venc<M> {
             chns: [Channel::EMPTY; CHN_COUNT],
             links: link::Links::new(),
             media_inited: false,
+            vb_exit_failed: None,
             serial: 0,
             next_owner: 1,
         }
@@ -126,10 +132,10 @@ impl<M: Mpp> Venc<M> {
         self.chns[chn].state
     }
 
-    /// A new 27-bit serial, shifted past the 4 tag bits of a token, never 0.
+    /// A new 26-bit serial, shifted past the 4 tag bits of a token, never 0.
     fn next_serial(&mut self) -> u32 {
-        // 27 bits of serial, so that tokens never have the RESERVED bit.
-        self.serial = self.serial.wrapping_add(1) & 0x07FF_FFFF;
+        // 26 bits of serial, so that tokens never have the RESERVED or PENDING bit.
+        self.serial = self.serial.wrapping_add(1) & 0x03FF_FFFF;
         if self.serial == 0 {
             self.serial = 1;
         }
@@ -168,29 +174,33 @@ impl<M: Mpp> Venc<M> {
     /// Finaliser of an `Encoder`: tears down every channel it created and still owns.
     ///
     /// # Errors
-    /// The first MPP failure (everything else is still torn down).
+    /// The MPP failures (everything else is still torn down; what failed is kept).
     pub fn drop_owner(&mut self, owner: u32) -> Result<()> {
-        let mut first = Ok(());
+        let mut fs = Failures::new();
         for c in 0..CHN_COUNT {
             if owner != 0 && self.chns[c].owner == owner && self.chns[c].state != ChnState::Free {
-                keep_first(&mut first, self.teardown(c));
+                self.teardown(c, &mut fs);
             }
         }
-        first
+        fs.result()
     }
 
-    /// The hook a firmware runs between scripts: releases every held stream,
-    /// stops and destroys every channel, unbinds every link and exits VB.
+    /// The hook a firmware runs between scripts: releases every held stream, stops and
+    /// destroys every channel and its pool, unbinds every link and exits VB, in that
+    /// order, going on past failures. What the MPP refuses is kept, and the next call
+    /// retries it: once the cause is gone, one more `deinit_all` leaves nothing behind.
     ///
     /// # Errors
-    /// The first MPP failure (everything else is still torn down).
+    /// Every MPP failure: [`crate::error::Error::Mpp`] for one, Teardown for several.
     pub fn deinit_all(&mut self) -> Result<()> {
-        let mut first = Ok(());
+        let mut fs = Failures::new();
         for c in 0..CHN_COUNT {
-            keep_first(&mut first, self.teardown(c));
-            self.chns[c].outbufs = None;
+            self.release_all_held(c, &mut fs);
         }
-        keep_first(&mut first, self.media_deinit());
-        first
+        for c in 0..CHN_COUNT {
+            self.teardown(c, &mut fs);
+        }
+        self.media_teardown(&mut fs);
+        fs.result()
     }
 }

@@ -8,9 +8,9 @@
 //! current CanMV does.
 #![forbid(unsafe_code)]
 
-use super::{keep_first, Venc, CHN_COUNT};
+use super::{Venc, CHN_COUNT};
 use crate::attr::{align_up, stream_buf_size};
-use crate::error::{failed, Error, Result};
+use crate::error::{failed, Error, Failure, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::functions as f;
 use crate::mpp::*;
@@ -90,12 +90,15 @@ impl<M: Mpp> Venc<M> {
         }
     }
 
-    /// Once the channel is destroyed (which detaches its pool): destroys the pool.
+    /// Gives the pool of a free channel back: detaches it if it is still attached (a
+    /// destroy detaches it; a failed Create may have left it attached), then destroys it.
+    /// A call the MPP refuses keeps what it would have released.
     pub(super) fn bufs_release(&mut self, c: usize) -> Result<()> {
-        if self.chns[c].state == ChnState::Free {
+        if self.chns[c].attached {
+            self.mpp
+                .venc_detach_vb_pool(c as u32)
+                .map_err(failed(f::VENC_DETACH_VB_POOL))?;
             self.chns[c].attached = false;
-        } else {
-            self.bufs_detach(c);
         }
         if let Some(pool) = self.chns[c].pool {
             self.mpp
@@ -115,9 +118,17 @@ impl<M: Mpp> Venc<M> {
     /// Order when already initialised; Mpp.
     pub fn media_init(&mut self) -> Result<()> {
         if self.media_inited {
-            return Err(Error::Order {
-                what: "MediaManager.init() was already called; call MediaManager.deinit() first",
-            });
+            if self.vb_exit_failed.is_none() {
+                return Err(Error::Order {
+                    what:
+                        "MediaManager.init() was already called; call MediaManager.deinit() first",
+                });
+            }
+            // The previous script's VB exit failed: retry it, so that a new script is not
+            // blocked by a leftover that can be released now.
+            self.mpp.vb_exit().map_err(failed(f::VB_EXIT))?;
+            self.media_inited = false;
+            self.vb_exit_failed = None;
         }
         let mut cfg = k_vb_config {
             max_pool_cnt: VB_POOLS as u32,
@@ -145,22 +156,38 @@ impl<M: Mpp> Venc<M> {
     }
 
     /// `MediaManager.deinit()`: unbinds every link, exits VB and forgets the
-    /// SetOutBufs configuration of free channels.
+    /// SetOutBufs configuration of free channels. What the MPP refuses is kept and retried
+    /// by the next teardown (a failed VB exit also by the next `MediaManager.init()`).
     ///
     /// # Errors
-    /// Mpp (everything else is still torn down).
+    /// Every MPP failure (everything else is still torn down).
     pub fn media_deinit(&mut self) -> Result<()> {
-        let mut first = self.unlink_all();
+        let mut fs = Failures::new();
+        self.media_teardown(&mut fs);
+        fs.result()
+    }
+
+    /// The media part of a teardown: links, VB, the pools of free channels.
+    pub(super) fn media_teardown(&mut self, fs: &mut Failures) {
+        self.unlink_all(fs);
         if self.media_inited {
-            keep_first(&mut first, self.mpp.vb_exit().map_err(failed(f::VB_EXIT)));
-            self.media_inited = false;
+            match self.mpp.vb_exit() {
+                Ok(()) => {
+                    self.media_inited = false;
+                    self.vb_exit_failed = None;
+                }
+                Err(err) => {
+                    let call = f::VB_EXIT;
+                    self.vb_exit_failed = Some(Failure { call, err });
+                    fs.add(Err(Error::Mpp { call, err }));
+                }
+            }
         }
         for c in 0..CHN_COUNT {
             if self.chns[c].state == ChnState::Free {
-                keep_first(&mut first, self.bufs_release(c));
+                fs.add(self.bufs_release(c));
                 self.chns[c].outbufs = None;
             }
         }
-        first
     }
 }

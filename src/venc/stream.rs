@@ -7,8 +7,8 @@
 
 use core::ptr::NonNull;
 
-use super::{chn_index, keep_first, Venc, CHN_COUNT};
-use crate::error::{failed, Error, Result};
+use super::{chn_index, Venc, CHN_COUNT};
+use crate::error::{failed, Error, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::err::{num, venc};
 use crate::mpp::functions as f;
@@ -23,6 +23,9 @@ pub const MAX_HELD: usize = 8;
 
 /// Marks a held-stream slot reserved by a GetStream that is still waiting.
 const RESERVED: u32 = 0x8000_0000;
+/// Marks a held-stream slot whose release the MPP refused: the core keeps it (no script
+/// token ever has this bit) and the next teardown retries it.
+const PENDING: u32 = 0x4000_0000;
 
 /// One pack as handed to Python: host address, physical address, size, type, pts.
 #[repr(C)]
@@ -50,7 +53,7 @@ pub struct PackInfo {
 /// size nor speed worth a hand-rolled collection.
 pub struct Held {
     /// The token the script's StreamData carries; 0 for a free slot, RESERVED|... while a
-    /// GetStream waits for it.
+    /// GetStream waits for it, PENDING|... while the core keeps a stream whose release failed.
     token: u32,
     packs: heapless::Vec<k_venc_pack, PACK_CNT_MAX>,
     /// Host addresses of the mapped packs (0: not mapped), index for index with `packs`.
@@ -58,6 +61,8 @@ pub struct Held {
     /// Pack counts of the MPP deliveries this result was assembled from (each is
     /// released with its own `kd_mpi_venc_release_stream`).
     parts: heapless::Vec<u8, PACK_CNT_MAX>,
+    /// Bit k: part k was released (the MPP has it back).
+    released: u16,
 }
 
 impl Held {
@@ -71,6 +76,7 @@ impl Held {
             packs: heapless::Vec::new(),
             virt: [0; PACK_CNT_MAX],
             parts: heapless::Vec::new(),
+            released: 0,
         }
     }
 
@@ -79,7 +85,15 @@ impl Held {
         self.virt[..self.packs.len()].fill(0);
         self.packs.clear();
         self.parts.clear();
+        self.released = 0;
         self.token = 0;
+    }
+
+    /// Whether the MPP still has something of this stream to take back (a part not
+    /// released or a pack still mapped).
+    fn holds_anything(&self) -> bool {
+        let all = (1u16 << self.parts.len()) - 1;
+        self.released & all != all || self.virt[..self.packs.len()].iter().any(|&v| v != 0)
     }
 
     /// Takes `other`'s stream, copying only the entries in use; `other` is left free.
@@ -91,6 +105,7 @@ impl Held {
         let _ = self.packs.extend_from_slice(&other.packs);
         let _ = self.parts.extend_from_slice(&other.parts);
         self.virt[..n].copy_from_slice(&other.virt[..n]);
+        self.released = other.released;
         other.clear();
     }
 }
@@ -150,7 +165,8 @@ pub fn get_stream_wait<M: Mpp>(
         match mpp.sys_mmap(p.phys_addr as u64, p.len) {
             Some(v) => h.virt[i] = v.as_ptr() as usize,
             None => {
-                let _ = release_held(mpp, c, h);
+                // What cannot be given back stays in `h`: the finish step keeps it.
+                release_held(mpp, c, h, &mut Failures::new());
                 return Err(Error::Map {
                     phys: p.phys_addr as u64,
                     len: p.len,
@@ -178,28 +194,38 @@ fn fetch<M: Mpp>(mpp: &mut M, chn: u32, h: &mut Held, want: usize, timeout: i32)
     Ok(n)
 }
 
-/// Unmaps and releases one held result; the first error is returned, the rest of the
-/// work is still done.
-fn release_held<M: Mpp>(mpp: &mut M, c: usize, h: &mut Held) -> Result<()> {
-    let mut first = Ok(());
+/// Unmaps and releases what is left of one held result, going on past failures (in
+/// `fs`). What the MPP refuses stays in `h` for the next attempt; `h` is cleared once
+/// nothing is left. Returns whether everything was released.
+fn release_held<M: Mpp>(mpp: &mut M, c: usize, h: &mut Held, fs: &mut Failures) -> bool {
     for (p, v) in h.packs.iter().zip(h.virt.iter_mut()) {
         if let Some(ptr) = NonNull::new(*v as *mut u8) {
             let r = mpp.sys_munmap(ptr, p.len).map_err(failed(f::SYS_MUNMAP));
-            keep_first(&mut first, r);
-            *v = 0;
+            if r.is_ok() {
+                *v = 0;
+            }
+            fs.add(r);
         }
     }
     let mut start = 0usize;
-    for &n in &h.parts {
+    for (k, &n) in h.parts.iter().enumerate() {
         let end = start + n as usize;
-        let r = mpp
-            .venc_release_stream(c as u32, &mut h.packs[start..end])
-            .map_err(failed(f::VENC_RELEASE_STREAM));
-        keep_first(&mut first, r);
+        if h.released & (1 << k) == 0 {
+            let r = mpp
+                .venc_release_stream(c as u32, &mut h.packs[start..end])
+                .map_err(failed(f::VENC_RELEASE_STREAM));
+            if r.is_ok() {
+                h.released |= 1 << k;
+            }
+            fs.add(r);
+        }
         start = end;
     }
+    if h.holds_anything() {
+        return false;
+    }
     h.clear();
-    first
+    true
 }
 
 impl<M: Mpp> Venc<M> {
@@ -301,9 +327,15 @@ impl<M: Mpp> Venc<M> {
         if ours {
             self.chns[c].held[slot].token = 0;
         }
-        got?;
+        if let Err(e) = got {
+            // A stream the wait could not give back (its mapping failed, then so did a
+            // release) is kept, never dropped.
+            self.keep_pending(c, h);
+            return Err(e);
+        }
         if !ours {
-            let _ = release_held(&mut self.mpp, c, h);
+            release_held(&mut self.mpp, c, h, &mut Failures::new());
+            self.keep_pending(c, h);
             return Err(CHANNEL_GONE);
         }
         let total = h.packs.len();
@@ -322,17 +354,34 @@ impl<M: Mpp> Venc<M> {
         Ok((token, total))
     }
 
-    /// Releases every stream the script holds on channel `c`, and cancels a GetStream
-    /// that is waiting on it (its finish step then gives its stream back).
-    pub(super) fn release_all_held(&mut self, c: usize) -> Result<()> {
-        let mut first = Ok(());
-        for h in self.chns[c].held.iter_mut() {
-            if h.token != 0 && h.token & RESERVED == 0 {
-                keep_first(&mut first, release_held(&mut self.mpp, c, h));
-            }
+    /// Keeps what is left of `h` (if anything) in a free slot of channel `c`, as pending.
+    fn keep_pending(&mut self, c: usize, h: &mut Held) {
+        if !h.holds_anything() {
             h.clear();
+            return;
         }
-        first
+        let token = PENDING | self.next_serial() | (c as u32 + 1);
+        // A slot is free: the wait's reservation was given up just before, and a teardown
+        // frees every slot it could release. Should none be, the stream stays with the
+        // MPP and only the bookkeeping of this one is lost.
+        if let Some(slot) = self.chns[c].held.iter_mut().find(|s| s.token == 0) {
+            h.token = token;
+            slot.take_from(h);
+        }
+    }
+
+    /// Releases every stream held on channel `c` (by the script, or kept after a failed
+    /// release), and cancels a GetStream that is waiting on it (its finish step then gives
+    /// its stream back). What the MPP refuses stays, pending.
+    pub(super) fn release_all_held(&mut self, c: usize, fs: &mut Failures) {
+        let serial = self.next_serial();
+        for h in self.chns[c].held.iter_mut() {
+            if h.token & RESERVED != 0 {
+                h.clear();
+            } else if h.token != 0 && !release_held(&mut self.mpp, c, h, fs) {
+                h.token = PENDING | serial | (c as u32 + 1);
+            }
+        }
     }
 
     /// `Encoder.ReleaseStream(chn, streamData)` for the stream `*token` names. Sets
@@ -360,8 +409,14 @@ impl<M: Mpp> Venc<M> {
                 why: "streamData holds a stream of another channel; pass the channel it came from",
             });
         }
+        // The script's hold ends here; a release the MPP refuses is kept by the core.
         *token = 0;
-        release_held(&mut self.mpp, c, &mut self.chns[c].held[slot])
+        let mut fs = Failures::new();
+        let h = &mut self.chns[c].held[slot];
+        if !release_held(&mut self.mpp, c, h, &mut fs) {
+            h.token |= PENDING;
+        }
+        fs.result()
     }
 }
 

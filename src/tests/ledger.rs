@@ -1,0 +1,213 @@
+//! The ledger property: whatever the script calls and whichever MPP calls fail on the way,
+//! once the failures stop one `deinit_all` gets everything back, and the fake MPP holds
+//! nothing (no channel, stream, mapping, bind, VB init, pool or attachment).
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// One API call of a script (channel numbers 0..=1 and small picture sizes keep the
+/// sequences dense in interactions).
+#[derive(Debug, Clone)]
+enum Op {
+    SetOutBufs(i64),
+    MediaInit,
+    MediaDeinit,
+    Create(i64, bool),
+    Start(i64),
+    Stop(i64),
+    Destroy(i64),
+    Link(i64),
+    Unlink(usize),
+    Get(i64, bool),
+    Release(i64, usize),
+    Send(i64),
+    DropOwner(bool),
+    DeinitAll,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let chn = 0i64..2;
+    prop_oneof![
+        chn.clone().prop_map(Op::SetOutBufs),
+        Just(Op::MediaInit),
+        Just(Op::MediaDeinit),
+        (chn.clone(), any::<bool>()).prop_map(|(c, a)| Op::Create(c, a)),
+        chn.clone().prop_map(Op::Start),
+        chn.clone().prop_map(Op::Stop),
+        chn.clone().prop_map(Op::Destroy),
+        chn.clone().prop_map(Op::Link),
+        (0usize..4).prop_map(Op::Unlink),
+        (chn.clone(), any::<bool>()).prop_map(|(c, idr)| Op::Get(c, idr)),
+        (chn.clone(), 0usize..4).prop_map(|(c, i)| Op::Release(c, i)),
+        chn.prop_map(Op::Send),
+        any::<bool>().prop_map(Op::DropOwner),
+        Just(Op::DeinitAll),
+    ]
+}
+
+/// The fake's failure names (see `fake.rs`), one of which may fail during an op.
+const FAULTS: &[&str] = &[
+    "create",
+    "destroy",
+    "start",
+    "stop",
+    "enable_idr",
+    "query",
+    "get",
+    "release",
+    "send",
+    "bind",
+    "unbind",
+    "mmap",
+    "munmap",
+    "vb_set_config",
+    "vb_init",
+    "vb_exit",
+    "create_pool",
+    "destroy_pool",
+    "attach",
+    "detach",
+];
+
+fn fault() -> impl Strategy<Value = Option<&'static str>> {
+    prop::option::weighted(0.4, prop::sample::select(FAULTS))
+}
+
+/// Runs `op` with `fault` failing (if any); errors are what a script would catch.
+fn run(
+    v: &mut Venc<Fake>,
+    op: &Op,
+    owners: [u32; 2],
+    tokens: &mut Vec<(i64, u32)>,
+    links: &mut Vec<u32>,
+) {
+    let pick = |i: usize| links.get(i % links.len().max(1)).copied();
+    match *op {
+        Op::SetOutBufs(c) => {
+            let _ = v.set_out_bufs(c, 3, 640, 480);
+        }
+        Op::MediaInit => {
+            let _ = v.media_init();
+        }
+        Op::MediaDeinit => {
+            let _ = v.media_deinit();
+        }
+        Op::Create(c, a) => {
+            let _ = v.create(owners[a as usize], c, &h264());
+        }
+        Op::Start(c) => {
+            let _ = v.start(c);
+        }
+        Op::Stop(c) => {
+            let _ = v.stop(c);
+        }
+        Op::Destroy(c) => {
+            let _ = v.destroy(c);
+        }
+        Op::Link(c) => {
+            if let Ok(t) = v.link([6, 0, c], [9, 0, c]) {
+                links.push(t);
+            }
+        }
+        Op::Unlink(i) => {
+            if let Some(t) = pick(i) {
+                let _ = v.unlink(t);
+            }
+        }
+        Op::Get(c, idr) => {
+            let types: &[u32] = if idr {
+                &[K_VENC_HEADER, K_VENC_I_FRAME]
+            } else {
+                &[K_VENC_P_FRAME]
+            };
+            v.mpp().st().push_frame(c as usize, types);
+            let mut out = [PackInfo::default(); PACK_CNT_MAX];
+            let mut token = 0;
+            let r = locked(v, |m| {
+                wait::get_stream(m, c, 0, &mut token, &mut out, &mut || Poll::Continue)
+            });
+            if r.is_ok() {
+                tokens.push((c, token));
+            }
+        }
+        Op::Release(c, i) => {
+            if !tokens.is_empty() {
+                let k = i % tokens.len();
+                let (_, mut t) = tokens[k];
+                let _ = v.release_stream(c, &mut t);
+                if t == 0 {
+                    tokens.remove(k);
+                }
+            }
+        }
+        Op::Send(c) => {
+            let f = frame_640x480();
+            let _ = locked(v, |m| {
+                wait::send_frame(m, c, frame_bytes(&f), 0, &mut || Poll::Continue)
+            });
+        }
+        Op::DropOwner(a) => {
+            let _ = v.drop_owner(owners[a as usize]);
+        }
+        Op::DeinitAll => {
+            let _ = v.deinit_all();
+        }
+    }
+}
+
+fn assert_nothing_held(v: &mut Venc<Fake>) {
+    let st = v.mpp().st();
+    assert!(
+        st.created.iter().all(|c| !c),
+        "channels left: {:?}",
+        st.created
+    );
+    assert!(st.started.iter().all(|c| !c), "channels left started");
+    assert!(
+        st.outstanding.is_empty(),
+        "streams left: {:?}",
+        st.outstanding
+    );
+    assert_eq!(st.mapped, 0, "mappings left");
+    assert!(st.binds.is_empty(), "binds left: {}", st.binds.len());
+    assert!(!st.vb_inited, "VB left initialised");
+    #[cfg(feature = "abi-2025")]
+    {
+        assert!(st.pools.is_empty(), "pools left: {:?}", st.pools);
+        assert!(
+            st.attached.is_empty(),
+            "attachments left: {:?}",
+            st.attached
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn after_any_failures_one_deinit_all_reclaims_everything(
+        ops in prop::collection::vec((op(), fault()), 1..40),
+    ) {
+        let mut v = venc();
+        let owners = [v.new_owner(), v.new_owner()];
+        let (mut tokens, mut links) = (Vec::new(), Vec::new());
+        for (op, fault) in &ops {
+            if let Some(name) = fault {
+                v.mpp().st().fail.insert(name, k_err(9, 18));
+            }
+            run(&mut v, op, owners, &mut tokens, &mut links);
+            v.mpp().st().fail.clear();
+        }
+        prop_assert_eq!(v.deinit_all(), Ok(()));
+        assert_nothing_held(&mut v);
+        // And the module is usable again.
+        v.set_out_bufs(0, 2, 640, 480).unwrap();
+        v.media_init().unwrap();
+        v.create(owners[0], 0, &h264()).unwrap();
+        v.start(0).unwrap();
+        prop_assert_eq!(v.deinit_all(), Ok(()));
+        assert_nothing_held(&mut v);
+    }
+}
