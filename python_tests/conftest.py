@@ -103,6 +103,22 @@ def stop_channel(chn, linked=False):
     return "\n".join(lines + ["MediaManager.deinit()"]) + "\n"
 
 
+@pytest.fixture(autouse=True)
+def leaves_nothing_live(tmp_path_factory, monkeypatch):
+    """After every test: each MicroPython run of the test, once the firmware's between-scripts
+    teardown has run (the simulator build does it at exit, faults cleared: see
+    boards/unix_sim/modk230sim.c), left no live resource in the simulator."""
+    report = tmp_path_factory.mktemp("live") / "report.txt"
+    monkeypatch.setenv("K230_SIM_LIVE_REPORT", str(report))
+    yield
+    if not report.exists():
+        return
+    for line in report.read_text().splitlines():
+        fields = dict(f.split("=", 1) for f in line.split(" error=")[0].split())
+        live = {k: v for k, v in fields.items() if v != "0"}
+        assert not live, f"left behind after the firmware's teardown: {line}"
+
+
 def require_mpy():
     """Fails the calling test unless the MicroPython binary has been built."""
     if not MPY.exists():

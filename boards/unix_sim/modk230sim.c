@@ -9,12 +9,14 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "py/runtime.h"
 #include "py/obj.h"
 
 #include "k230_sim.h"
+#include "k230_venc.h"
 
 // ---- errors --------------------------------------------------------------------------------
 
@@ -220,6 +222,46 @@ static mp_obj_t k230sim_stats(void) {
     return d;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
+
+// ---- between two scripts: the firmware's teardown, and the live-resource report ------------
+
+// With K230_SIM_LIVE_REPORT=<file>, the program does at exit what the CanMV firmware does
+// between two scripts (IDE stop, soft reset): media.vencoder's deinit_all and the sensors
+// stopped, with the faults a script injected cleared first (they are the script's). Then it
+// appends one line to <file>: the deinit_all status and the simulator's live counters, which
+// python_tests/conftest.py checks after every test (each test proves it leaves nothing that
+// a new script would find).
+static void k230sim_exit_report(void) {
+    const char *path = getenv("K230_SIM_LIVE_REPORT");
+    if (path == NULL || path[0] == '\0') {
+        return;
+    }
+    k230_sim_fault_clear();
+    venc_error_t err;
+    int32_t ret = venc_deinit_all(&err);
+    for (int32_t dev = 0; dev < 3; dev++) {
+        k230_sim_vicap_stop(dev);
+    }
+    k230_sim_stats st;
+    memset(&st, 0, sizeof(st));
+    k230_sim_get_stats(&st);
+    FILE *f = fopen(path, "a");
+    if (f == NULL) {
+        return;
+    }
+    fprintf(f, "deinit_all=%d venc_channels_created=%u venc_channels_started=%u venc_streams_held=%u "
+        "venc_frames_queued=%u mmz_blocks=%u mmz_bytes=%llu mappings=%u binds=%u vb_inited=%u "
+        "vicap_running=%u%s%s\n",
+        (int)ret, (unsigned)st.venc_channels_created, (unsigned)st.venc_channels_started,
+        (unsigned)st.venc_streams_held, (unsigned)st.venc_frames_queued, (unsigned)st.mmz_blocks,
+        (unsigned long long)st.mmz_bytes, (unsigned)st.mappings, (unsigned)st.binds,
+        (unsigned)st.vb_inited, (unsigned)st.vicap_running, ret ? " error=" : "", ret ? err.msg : "");
+    fclose(f);
+}
+
+__attribute__((constructor)) static void k230sim_register_exit_report(void) {
+    atexit(k230sim_exit_report);
+}
 
 // ---- codec backend -------------------------------------------------------------------------
 
