@@ -60,7 +60,7 @@ MPY_UNIX_ARGS_2025 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_2025) \
 	K230_VENC_CARGO_FLAGS="--features abi-2025" K230_VENC_TARGET_DIR=$(ROOT)/target/abi-2025
 # The suites that run against both ABI generations.
 ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
-	python_tests/test_streams.py
+	python_tests/test_streams.py python_tests/test_fault_matrix.py
 
 # The same build cross-compiled for riscv64 (the K230 big core's ISA), statically linked, run
 # under qemu-riscv64: the simulator without its libav backend (cargo --no-default-features:

@@ -198,6 +198,12 @@ static mp_obj_t k230sim_fault_clear(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_fault_clear_obj, k230sim_fault_clear);
 
+// fault_fired(): injected failures that fired since the last fault_clear().
+static mp_obj_t k230sim_fault_fired(void) {
+    return mp_obj_new_int_from_uint(k230_sim_fault_fired());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_fault_fired_obj, k230sim_fault_fired);
+
 // ---- statistics ----------------------------------------------------------------------------
 
 static void k230sim_dict_set(mp_obj_t dict, qstr key, mp_obj_t value) {
@@ -302,6 +308,7 @@ static const mp_rom_map_elem_t k230sim_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_fault), MP_ROM_PTR(&k230sim_fault_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault_clear), MP_ROM_PTR(&k230sim_fault_clear_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&k230sim_stats_obj) },
+    { MP_ROM_QSTR(MP_QSTR_fault_fired), MP_ROM_PTR(&k230sim_fault_fired_obj) },
     { MP_ROM_QSTR(MP_QSTR_backend), MP_ROM_PTR(&k230sim_backend_obj) },
 };
 static MP_DEFINE_CONST_DICT(k230sim_module_globals, k230sim_module_globals_table);

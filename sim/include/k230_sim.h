@@ -63,6 +63,8 @@ const char *k230_sim_vicap_error(void);
  * an unknown function name. */
 int32_t k230_sim_fault_inject(const char *func, int32_t code, uint32_t skip, uint32_t count);
 void k230_sim_fault_clear(void);
+/* Injected failures that fired since the last k230_sim_fault_clear. */
+uint32_t k230_sim_fault_fired(void);
 
 void k230_sim_get_stats(k230_sim_stats *out);
 

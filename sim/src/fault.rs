@@ -33,6 +33,8 @@ struct Rule {
 #[derive(Default)]
 pub(crate) struct Faults {
     rules: Vec<(&'static str, Rule)>,
+    /// Injected failures that fired since the last `clear`.
+    fired: u32,
 }
 
 impl Faults {
@@ -48,9 +50,15 @@ impl Faults {
         0
     }
 
-    /// Removes every rule.
+    /// Removes every rule and resets the fired count.
     pub fn clear(&mut self) {
         self.rules.clear();
+        self.fired = 0;
+    }
+
+    /// Injected failures that fired since the last `clear`.
+    pub fn fired(&self) -> u32 {
+        self.fired
     }
 
     /// Called on entry of `func`: the code to fail with, if a rule fires now.
@@ -62,6 +70,7 @@ impl Faults {
         let rule = &mut self.rules[i].1;
         let code = rule.code;
         rule.count -= 1;
+        self.fired = self.fired.saturating_add(1);
         if rule.count == 0 {
             self.rules.remove(i);
         }

@@ -472,13 +472,22 @@ pub unsafe extern "C" fn k230_sim_fault_inject(
         .inject(name.to_bytes(), code, skip, count)
 }
 
-/// Removes every fault rule.
+/// Removes every fault rule (and resets the fired count).
 ///
 /// # Safety
 /// None: takes no pointers.
 #[no_mangle]
 pub unsafe extern "C" fn k230_sim_fault_clear() {
     state::lock().faults.clear();
+}
+
+/// How many injected failures fired since the last `k230_sim_fault_clear`.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_fault_fired() -> u32 {
+    state::lock().faults.fired()
 }
 
 /// Fills `out` with the current counters (no-op for NULL).

@@ -183,6 +183,9 @@ impl<M: Mpp> Venc<M> {
     fn destroy_chn(&mut self, c: usize, fs: &mut Failures) {
         match self.mpp.venc_destroy_chn(c as u32) {
             Ok(()) => {
+                // The destroyed channel took its streams with it: only mappings the MPP
+                // refused to undo are left to release.
+                self.streams_gone_with_channel(c);
                 self.chns[c].forget();
                 fs.add(self.bufs_release(c));
             }

@@ -370,6 +370,19 @@ impl<M: Mpp> Venc<M> {
         }
     }
 
+    /// After a successful destroy of channel `c`: the MPP has every stream of it back, so
+    /// the releases still pending are done; mappings still pending stay.
+    pub(super) fn streams_gone_with_channel(&mut self, c: usize) {
+        for h in self.chns[c].held.iter_mut() {
+            if h.token != 0 {
+                h.released = u16::MAX;
+                if !h.holds_anything() {
+                    h.clear();
+                }
+            }
+        }
+    }
+
     /// Releases every stream held on channel `c` (by the script, or kept after a failed
     /// release), and cancels a GetStream that is waiting on it (its finish step then gives
     /// its stream back). What the MPP refuses stays, pending.
