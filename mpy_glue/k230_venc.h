@@ -109,6 +109,10 @@
 // `ChnAttrStr` default `mjpeg_quality_factor`.
 #define VENC_DEFAULT_MJPEG_QUALITY 45
 
+// Bytes of the message of a [`VencError`], its NUL included: room for a teardown's
+// failures named one by one ([`crate::error::Failures::KEPT`] of them, about 65 bytes each).
+#define VENC_ERR_MSG_LEN 400
+
 // The struct a field belongs to: `k_video_frame_info`.
 #define VENC_LAYOUT_FRAME_INFO 0
 
@@ -148,7 +152,7 @@ typedef struct {
   // K230 code (`K_ERR_*`) for OSError / timeout, else 0.
   int32_t code;
   // NUL-terminated message (truncated to fit).
-  char msg[200];
+  char msg[VENC_ERR_MSG_LEN];
 } venc_error_t;
 
 // The attributes of `ChnAttrStr`, as given by the script.

@@ -125,6 +125,10 @@ const _: () = {
 #[no_mangle]
 pub static VENC_FRAME_FIELDS: [FrameField; VENC_FRAME_FIELD_COUNT] = FRAME_FIELDS;
 
+/// Bytes of the message of a [`VencError`], its NUL included: room for a teardown's
+/// failures named one by one ([`crate::error::Failures::KEPT`] of them, about 65 bytes each).
+pub const VENC_ERR_MSG_LEN: usize = 400;
+
 /// Failure report for C.
 #[repr(C)]
 pub struct VencError {
@@ -133,7 +137,7 @@ pub struct VencError {
     /// K230 code (`K_ERR_*`) for OSError / timeout, else 0.
     pub code: i32,
     /// NUL-terminated message (truncated to fit).
-    pub msg: [c_char; 200],
+    pub msg: [c_char; VENC_ERR_MSG_LEN],
 }
 
 /// Called between the slices of a wait with the context the glue passed: returns true to
@@ -162,7 +166,7 @@ fn report(out: *mut VencError, e: &Error) -> i32 {
     if let Some(out) = unsafe { out.as_mut() } {
         out.kind = kind as i32;
         out.code = e.mpp_code();
-        let mut buf = [0u8; 200];
+        let mut buf = [0u8; VENC_ERR_MSG_LEN];
         let mut w = MsgWriter {
             buf: &mut buf,
             len: 0,

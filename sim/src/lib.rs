@@ -90,6 +90,9 @@
 //!
 //! # Choices where the facts are UNCERTAIN or silent
 //! The tunable ones live in [`policy`].
+//! - destroy_chn of a stopped channel whose streams are not all released succeeds and takes
+//!   the streams back with the channel (`DESTROY_RECLAIMS_HELD_STREAMS`; CanMV's own Destroy
+//!   never releases first). Set it false and destroy answers VENC `BUSY` instead.
 //! - get_stream timeout / no data (also timeout 0): VENC `BUF_EMPTY` (0xa009800e).
 //!   send_frame with no free output buffer after the timeout: VENC `BUF_FULL`.
 //! - JPEG frames are one pack of type `K_VENC_I_FRAME`.

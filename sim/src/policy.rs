@@ -19,6 +19,15 @@ pub const VB_INIT_WITHOUT_CONFIG: k_s32 = err::vb(num::NOT_PERM);
 pub const HEADER_ON_EVERY_IDR: bool = true;
 /// `kd_mpi_venc_request_idr` restarts the GOP: the next IDR follows `gop` frames later.
 pub const REQUEST_IDR_RESTARTS_GOP: bool = true;
+/// `kd_mpi_venc_destroy_chn` of a channel whose streams are not all released: the driver
+/// takes them back with the channel (true), or refuses the destroy with `DESTROY_WHILE_HELD`
+/// (false). Evidence for true: CanMV's own `Encoder.Destroy` (every generation, facts sheet
+/// 4.2-4.3) destroys without releasing, and its scripts that stop on an exception never
+/// release; were the destroy refused, each such script would leave its channel behind. The
+/// core's ledger is right either way: a refused destroy keeps the channel and its streams.
+pub const DESTROY_RECLAIMS_HELD_STREAMS: bool = true;
+/// `kd_mpi_venc_destroy_chn` with streams held, when `DESTROY_RECLAIMS_HELD_STREAMS` is false.
+pub const DESTROY_WHILE_HELD: k_s32 = err::venc(num::BUSY);
 /// Ring buffers per configured VICAP channel.
 pub const VICAP_RING: usize = 4;
 /// Default VICAP frame rate.

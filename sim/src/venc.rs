@@ -314,6 +314,9 @@ pub(crate) fn destroy_chn(sim: &mut Sim, chn: u32) -> KResult {
     if ch.started {
         return Err(err::venc(num::NOT_PERM));
     }
+    if !policy::DESTROY_RECLAIMS_HELD_STREAMS && !ch.held.is_empty() {
+        return Err(policy::DESTROY_WHILE_HELD);
+    }
     if let Some(ch) = sim.venc[c].take() {
         for b in ch.bufs.iter().filter(|b| b.owned) {
             sim.arena.free(b.phys);

@@ -19,7 +19,7 @@ fn new_err() -> VencError {
     VencError {
         kind: -7,
         code: -7,
-        msg: [0x55; 200],
+        msg: [0x55; VENC_ERR_MSG_LEN],
     }
 }
 

@@ -74,6 +74,8 @@ impl FakeState {
         assert!(!self.started[chn as usize], "destroy while started");
         self.created[chn as usize] = false;
         self.frames[chn as usize].clear();
+        // As the simulator's DESTROY_RECLAIMS_HELD_STREAMS: the streams go with the channel.
+        self.outstanding.retain(|&(c, _), _| c != chn);
         #[cfg(feature = "abi-2025")]
         self.attached.remove(&chn);
         Ok(())

@@ -92,18 +92,19 @@ impl<M: Mpp> Venc<M> {
             self.bufs_detach(c);
             return Err(failed(f::VENC_CREATE_CHN)(e));
         }
-        if cfg.codec != Codec::Jpeg {
-            // IDR (with parameter sets) at every GOP start, as current CanMV does.
-            if let Err(e) = self.mpp.venc_enable_idr(chn32, true) {
-                let _ = self.mpp.venc_destroy_chn(chn32);
-                self.bufs_detach(c);
-                return Err(failed(f::VENC_ENABLE_IDR)(e));
-            }
-        }
         let ch = &mut self.chns[c];
         ch.state = ChnState::Created;
         ch.owner = owner;
         ch.size = (cfg.width, cfg.height);
+        if cfg.codec != Codec::Jpeg {
+            // IDR (with parameter sets) at every GOP start, as current CanMV does.
+            if let Err(e) = self.mpp.venc_enable_idr(chn32, true) {
+                // Undo the create; a destroy the MPP refuses leaves the channel created,
+                // pending, for the next teardown.
+                self.destroy_chn(c, &mut Failures::new());
+                return Err(failed(f::VENC_ENABLE_IDR)(e));
+            }
+        }
         Ok(())
     }
 

@@ -185,18 +185,15 @@ impl<M: Mpp> Venc<M> {
         fs.result()
     }
 
-    /// The hook a firmware runs between scripts: releases every held stream, stops and
-    /// destroys every channel and its pool, unbinds every link and exits VB, in that
-    /// order, going on past failures. What the MPP refuses is kept, and the next call
+    /// The hook a firmware runs between scripts: for each channel releases its held
+    /// streams, stops and destroys it and its pool; then unbinds every link and exits VB;
+    /// going on past failures. What the MPP refuses is kept, and the next call
     /// retries it: once the cause is gone, one more `deinit_all` leaves nothing behind.
     ///
     /// # Errors
     /// Every MPP failure: [`crate::error::Error::Mpp`] for one, Teardown for several.
     pub fn deinit_all(&mut self) -> Result<()> {
         let mut fs = Failures::new();
-        for c in 0..CHN_COUNT {
-            self.release_all_held(c, &mut fs);
-        }
         for c in 0..CHN_COUNT {
             self.teardown(c, &mut fs);
         }

@@ -155,8 +155,8 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
-    /// `MediaManager.deinit()`: unbinds every link, exits VB and forgets the
-    /// SetOutBufs configuration of free channels. What the MPP refuses is kept and retried
+    /// `MediaManager.deinit()`: unbinds every link, exits VB and (once VB has exited)
+    /// forgets the SetOutBufs configuration of free channels. What the MPP refuses is kept and retried
     /// by the next teardown (a failed VB exit also by the next `MediaManager.init()`).
     ///
     /// # Errors
@@ -186,7 +186,11 @@ impl<M: Mpp> Venc<M> {
         for c in 0..CHN_COUNT {
             if self.chns[c].state == ChnState::Free {
                 fs.add(self.bufs_release(c));
-                self.chns[c].outbufs = None;
+                // While VB stays initialised (its exit failed), the configuration it was
+                // set up with stays too: the channels can still be created on it.
+                if !self.media_inited {
+                    self.chns[c].outbufs = None;
+                }
             }
         }
     }
