@@ -8,6 +8,8 @@
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
 #   make header regenerate mpy_glue/k230_venc.h from the core (cbindgen; make test verifies it)
+#   make fuzz   the seeded fuzzer, long run (python_tests/fuzz.py; make test runs 100 seeds)
+#   make proptest  the core's ledger property with many random cases (make test: 512, seeded)
 #   make bench-binding
 #               instructions (callgrind) per GetStream+ReleaseStream pair and per SendFrame in the
 #               glue and the core, without the simulator below kd_mpi_*, and MicroPython heap
@@ -60,7 +62,8 @@ MPY_UNIX_ARGS_2025 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_2025) \
 	K230_VENC_CARGO_FLAGS="--features abi-2025" K230_VENC_TARGET_DIR=$(ROOT)/target/abi-2025
 # The suites that run against both ABI generations.
 ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
-	python_tests/test_streams.py python_tests/test_fault_matrix.py
+	python_tests/test_streams.py python_tests/test_fault_matrix.py python_tests/test_fuzz.py \
+	python_tests/test_ledger.py
 
 # The same build cross-compiled for riscv64 (the K230 big core's ISA), statically linked, run
 # under qemu-riscv64: the simulator without its libav backend (cargo --no-default-features:
@@ -87,7 +90,7 @@ RISCV64_SUITES := python_tests/test_api.py python_tests/test_errors.py \
 	python_tests/test_lifecycle.py python_tests/test_streams.py
 
 .PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench run test \
-	bench bench-binding clean distclean
+	bench bench-binding fuzz proptest clean distclean
 
 all: micropython
 
@@ -175,6 +178,23 @@ bench-binding:
 	$(MAKE) --no-print-directory setup
 	$(MAKE) --no-print-directory micropython-bench
 	$(PYTHON) $(ROOT)/scripts/bench_binding.py --mpy $(MICROPYTHON_BENCH) $(BENCH_BINDING_ARGS)
+
+# Long runs of what `make test` runs briefly. FUZZ_ARGS: arguments of python_tests/fuzz.py
+# (default 2,000 seeds of 600 steps); PROPTEST_CASES: cases of the core's ledger property.
+FUZZ_ARGS ?= --seeds 2000 --steps 600
+PROPTEST_CASES ?= 20000
+fuzz:
+	$(MAKE) --no-print-directory setup
+	$(MAKE) --no-print-directory micropython
+	$(MAKE) --no-print-directory micropython-2025
+	$(PYTHON) $(ROOT)/python_tests/fuzz.py --mpy $(MICROPYTHON) $(FUZZ_ARGS)
+	$(PYTHON) $(ROOT)/python_tests/fuzz.py --mpy $(MICROPYTHON_2025) $(FUZZ_ARGS)
+
+proptest:
+	cd $(ROOT) && PROPTEST_CASES=$(PROPTEST_CASES) PROPTEST_RNG_SEED=random \
+		$(CARGO) test -p k230-venc ledger
+	cd $(ROOT) && PROPTEST_CASES=$(PROPTEST_CASES) PROPTEST_RNG_SEED=random \
+		$(CARGO) test -p k230-venc --features abi-2025 ledger
 
 # Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
 clean:
