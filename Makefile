@@ -8,6 +8,8 @@
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
 #   make header regenerate mpy_glue/k230_venc.h from the core (cbindgen; make test verifies it)
+#   make sanitize  the whole pytest suite on the simulator MicroPython built with ASan + UBSan
+#               (make test runs the API, error, lifecycle and ledger suites on it)
 #   make fuzz   the seeded fuzzer, long run (python_tests/fuzz.py; make test runs 100 seeds)
 #   make proptest  the core's ledger property with many random cases (make test: 512, seeded)
 #   make bench-binding
@@ -85,12 +87,27 @@ UNIX_BUILD_BENCH := $(BUILD_DIR)/unix_sim_bench
 MICROPYTHON_BENCH := $(UNIX_BUILD_BENCH)/micropython
 MPY_UNIX_ARGS_BENCH = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_BENCH) STRIP=
 
+# The same build with AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer on the C
+# side (MicroPython, the glue, the board modules); the Rust core and simulator are not
+# instrumented (that needs a nightly toolchain), their allocations are still checked by ASan's
+# allocator. Findings end the run (conftest.py fails a test on any report).
+UNIX_BUILD_ASAN := $(BUILD_DIR)/unix_sim_asan
+MICROPYTHON_ASAN := $(UNIX_BUILD_ASAN)/micropython
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+MPY_UNIX_ARGS_ASAN = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_ASAN) STRIP= \
+	CFLAGS_EXTRA="$(SANITIZE_FLAGS) --param asan-use-after-return=0" LDFLAGS_EXTRA="$(SANITIZE_FLAGS)"
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(ROOT)/python_tests/lsan.supp:print_suppressions=0
+# The suites make test runs on it (make sanitize runs them all).
+ASAN_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
+	python_tests/test_ledger.py
+
 # The suites that run on the riscv64 build (they need no real encoder).
 RISCV64_SUITES := python_tests/test_api.py python_tests/test_errors.py \
 	python_tests/test_lifecycle.py python_tests/test_streams.py
 
-.PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench run test \
-	bench bench-binding fuzz proptest clean distclean
+.PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench \
+	micropython-asan run test bench bench-binding fuzz proptest sanitize clean distclean
 
 all: micropython
 
@@ -122,6 +139,18 @@ micropython-riscv64:
 	CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
 		$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_RISCV64)
 	@echo "built $(MICROPYTHON_RISCV64) (run it with $(RISCV64_RUNNER))"
+
+micropython-asan:
+	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
+	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
+	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_ASAN)
+	@echo "built $(MICROPYTHON_ASAN) (ASan + UBSan)"
+
+# The whole pytest suite (with the fault matrix and the fuzzer's short run) on the sanitizer build.
+sanitize:
+	$(MAKE) --no-print-directory setup
+	$(MAKE) --no-print-directory micropython-asan
+	cd $(ROOT) && $(SANITIZE_ENV) K230_VENC_MPY=$(MICROPYTHON_ASAN) $(PYTHON) -m pytest -q python_tests
 
 micropython-bench:
 	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
@@ -161,6 +190,8 @@ test:
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_2025) $(PYTHON) -m pytest -q $(ABI_SUITES)
 	cd $(ROOT) && $(CARGO) clippy -p k230-venc-sim --no-default-features --all-targets -- -D warnings
 	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --no-default-features
+	$(MAKE) --no-print-directory micropython-asan
+	cd $(ROOT) && $(SANITIZE_ENV) K230_VENC_MPY=$(MICROPYTHON_ASAN) $(PYTHON) -m pytest -q $(ASAN_SUITES)
 	$(MAKE) --no-print-directory micropython-riscv64
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_RISCV64) K230_VENC_MPY_RUNNER="$(RISCV64_RUNNER)" \
 		$(PYTHON) -m pytest -q $(RISCV64_SUITES)
@@ -198,7 +229,8 @@ proptest:
 
 # Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
 clean:
-	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(UNIX_BUILD_BENCH) $(BUILD_DIR)/canmv_check \
+	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(UNIX_BUILD_BENCH) $(UNIX_BUILD_ASAN) \
+		$(BUILD_DIR)/canmv_check \
 		$(OUT_DIR)
 	cd $(ROOT) && $(CARGO) clean
 

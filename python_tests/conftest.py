@@ -15,6 +15,11 @@ EXAMPLES = ROOT / "examples"
 MPY_RUNNER = shlex.split(os.environ.get("K230_VENC_MPY_RUNNER", ""))
 
 
+# What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer print when they find
+# something.
+SANITIZER_FINDINGS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
 def run_mpy(source, cwd, timeout=300, env=None):
     """Runs `source` as a script file with the simulator's micropython; returns CompletedProcess."""
     cwd = Path(cwd)
@@ -24,7 +29,7 @@ def run_mpy(source, cwd, timeout=300, env=None):
     full_env.pop("MICROPYPATH", None)
     if env:
         full_env.update(env)
-    return subprocess.run(
+    proc = subprocess.run(
         [*MPY_RUNNER, str(MPY), str(script)],
         cwd=cwd,
         capture_output=True,
@@ -33,6 +38,11 @@ def run_mpy(source, cwd, timeout=300, env=None):
         env=full_env,
         stdin=subprocess.DEVNULL,
     )
+    # On the sanitizer build (make sanitize) every run must be clean, whatever the test
+    # expects of the script itself.
+    for finding in SANITIZER_FINDINGS:
+        assert finding not in proc.stderr, f"sanitizer finding:\n{proc.stderr}"
+    return proc
 
 
 def checked(proc):
