@@ -48,9 +48,9 @@ pub struct PackInfo {
 /// `heapless` holds the packs and the delivery counts, as the design card names it, rather
 /// than hand-kept arrays and lengths. Measured: none of its code survives as a function of
 /// its own in the linked firmware probe (`scripts/check_core_archive.sh`: all inlined; the
-/// core adds 26.7 KB of text+rodata, budget 64 KiB), and a GetStream + ReleaseStream pair costs
-/// 1,588 instructions in the glue and the core (`make bench-binding`), so it costs neither
-/// size nor speed worth a hand-rolled collection.
+/// core adds under 30 KB of text+rodata, budget 64 KiB), and a GetStream + ReleaseStream
+/// pair costs under 2,000 instructions in the glue and the core (`make bench-binding`), so
+/// it costs neither size nor speed worth a hand-rolled collection.
 pub struct Held {
     /// The token the script's StreamData carries; 0 for a free slot, RESERVED|... while a
     /// GetStream waits for it, PENDING|... while the core keeps a stream whose release failed.
