@@ -14,13 +14,16 @@ typedef struct {
     uint32_t token;
 } venc_link_obj_t;
 
-// link.__del__() / link.unlink(): unbinds (nothing if already unbound).
+// link.unlink(): unbinds (nothing if already unbound).
 static mp_obj_t venc_link_unlink(mp_obj_t self_in) {
     venc_link_obj_t *self = MP_OBJ_TO_PTR(self_in);
     venc_error_t err;
-    uint32_t token = self->token;
-    self->token = 0;
-    venc_check(venc_unlink(token, &err), &err, NULL);
+    int32_t ret = venc_unlink(self->token, &err);
+    if (ret == 0) {
+        // Unbound (a failed unbind keeps the link: unlink() may be retried).
+        self->token = 0;
+    }
+    venc_check(ret, &err, NULL);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(venc_link_unlink_obj, venc_link_unlink);

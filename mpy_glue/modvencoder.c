@@ -167,8 +167,10 @@ static void venc_stream_data_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 static void venc_stream_data_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind_t kind) {
     (void)kind;
     venc_stream_data_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    mp_printf(print, "StreamData(pack_cnt=%d%s)", (int)mp_obj_get_int(self->pack_cnt),
-        self->token ? ", holds a stream" : "");
+    // pack_cnt is whatever int the script stored: printed as an object, never converted.
+    mp_print_str(print, "StreamData(pack_cnt=");
+    mp_obj_print_helper(print, self->pack_cnt, PRINT_REPR);
+    mp_print_str(print, self->token ? ", holds a stream)" : ")");
 }
 
 MP_DEFINE_CONST_OBJ_TYPE(

@@ -1,6 +1,7 @@
 """Shared helpers: run MicroPython scripts on the simulator build, and script lines several
 tests share. (The stream checks are in the `streamcheck` package.)"""
 
+import itertools
 import os
 import shlex
 import subprocess
@@ -19,6 +20,15 @@ MPY_RUNNER = shlex.split(os.environ.get("K230_VENC_MPY_RUNNER", ""))
 # something.
 SANITIZER_FINDINGS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
+_RUNS = itertools.count()
+
+
+def check_live_line(line):
+    """Fails unless a K230_SIM_LIVE_REPORT line shows nothing live and a clean deinit_all."""
+    fields = dict(f.split("=", 1) for f in line.split(" error=")[0].split())
+    live = {k: v for k, v in fields.items() if v != "0"}
+    assert not live, f"left behind after the firmware's teardown: {line}"
+
 
 def run_mpy(source, cwd, timeout=300, env=None):
     """Runs `source` as a script file with the simulator's micropython; returns CompletedProcess."""
@@ -29,6 +39,10 @@ def run_mpy(source, cwd, timeout=300, env=None):
     full_env.pop("MICROPYPATH", None)
     if env:
         full_env.update(env)
+    # Each run reports, at exit, what the firmware's between-scripts teardown left live
+    # (boards/unix_sim/modk230sim.c): it must be nothing.
+    report = cwd / f"live_report_{next(_RUNS)}.txt"
+    full_env["K230_SIM_LIVE_REPORT"] = str(report)
     proc = subprocess.run(
         [*MPY_RUNNER, str(MPY), str(script)],
         cwd=cwd,
@@ -42,6 +56,10 @@ def run_mpy(source, cwd, timeout=300, env=None):
     # expects of the script itself.
     for finding in SANITIZER_FINDINGS:
         assert finding not in proc.stderr, f"sanitizer finding:\n{proc.stderr}"
+    if proc.returncode >= 0:
+        lines = report.read_text().splitlines() if report.exists() else []
+        assert len(lines) == 1, f"the run did not report what it left live: {lines}\n{proc.stderr}"
+        check_live_line(lines[0])
     return proc
 
 
@@ -117,16 +135,16 @@ def stop_channel(chn, linked=False):
 def leaves_nothing_live(tmp_path_factory, monkeypatch):
     """After every test: each MicroPython run of the test, once the firmware's between-scripts
     teardown has run (the simulator build does it at exit, faults cleared: see
-    boards/unix_sim/modk230sim.c), left no live resource in the simulator."""
+    boards/unix_sim/modk230sim.c), left no live resource in the simulator. run_mpy checks
+    each of its runs at once (module-scoped fixtures' runs too); this catches the runs made
+    by other means (the fault matrix, the fuzzer), which inherit the environment."""
     report = tmp_path_factory.mktemp("live") / "report.txt"
     monkeypatch.setenv("K230_SIM_LIVE_REPORT", str(report))
     yield
     if not report.exists():
         return
     for line in report.read_text().splitlines():
-        fields = dict(f.split("=", 1) for f in line.split(" error=")[0].split())
-        live = {k: v for k, v in fields.items() if v != "0"}
-        assert not live, f"left behind after the firmware's teardown: {line}"
+        check_live_line(line)
 
 
 def require_mpy():

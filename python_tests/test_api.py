@@ -118,3 +118,18 @@ def test_forwarder_is_one_line():
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert code == ["from umedia.vencoder import *"]
+
+
+def test_streamdata_repr_with_any_pack_cnt(mpy, tmp_path):
+    # pack_cnt takes any int the script stores; printing the StreamData never raises.
+    source = r"""
+from media.vencoder import *
+sd = StreamData()
+for v in (2 ** 70, -(2 ** 70), 5):
+    sd.pack_cnt = v
+    print(repr(sd))
+"""
+    out = checked(run_mpy(source, tmp_path))
+    assert f"StreamData(pack_cnt={2 ** 70})" in out
+    assert f"StreamData(pack_cnt={-(2 ** 70)})" in out
+    assert "StreamData(pack_cnt=5)" in out

@@ -252,6 +252,10 @@ impl Failures {
                 }
                 self.more = self.more.saturating_add(fs.more);
             }
+            Err(Error::Map { .. }) => self.push(Failure {
+                call: crate::mpp::functions::SYS_MMAP,
+                err: crate::mpp::err::K_FAILED,
+            }),
             // Teardown steps fail only in MPP calls; anything else is kept as a failure
             // without a code of its own.
             Err(_) => self.push(Failure {

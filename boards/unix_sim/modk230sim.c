@@ -7,6 +7,8 @@
 //
 // SPDX-License-Identifier: MIT OR Apache-2.0
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +242,13 @@ static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
 static void k230sim_exit_report(void) {
     const char *path = getenv("K230_SIM_LIVE_REPORT");
     if (path == NULL || path[0] == '\0') {
+        return;
+    }
+    // A second Ctrl-C makes the unix port call exit() from its SIGINT handler, maybe in the
+    // middle of a simulator call that holds its locks: SIGINT is blocked while that handler
+    // runs, and then the report is skipped (it would wait on those locks for ever).
+    sigset_t blocked;
+    if (pthread_sigmask(SIG_BLOCK, NULL, &blocked) != 0 || sigismember(&blocked, SIGINT)) {
         return;
     }
     k230_sim_fault_clear();

@@ -39,17 +39,25 @@ impl<M: Mpp> Venc<M> {
         let count = in_range("buf_num", "in 1..256", buf_num, 1, MAX_OUT_BUFS)?;
         let width = in_range("width", "in 128..8192", width, 128, 8192)?;
         let height = in_range("height", "in 64..8192", height, 64, 8192)?;
+        // A VB exit that failed at the end of the previous script is retried first, so that
+        // the next script's usual start (SetOutBufs, then MediaManager.init()) works.
+        self.retry_vb_exit()?;
         if self.media_inited {
             return Err(Error::Order {
                 what: "SetOutBufs must be called before MediaManager.init() (call MediaManager.deinit() first)",
             });
         }
-        self.chns[c].outbufs = Some(OutBufs {
+        let old = self.chns[c].outbufs.replace(OutBufs {
             count,
             width,
             height,
         });
-        self.bufs_configured(c)
+        let r = self.bufs_configured(c);
+        if r.is_err() {
+            // The configuration the pool still has stays the channel's.
+            self.chns[c].outbufs = old;
+        }
+        r
     }
 
     /// `Encoder.Create(chn, chnAttr)` on behalf of `owner`.
@@ -89,8 +97,10 @@ impl<M: Mpp> Venc<M> {
         self.bufs_attach(c)?;
         let chn32 = c as u32;
         if let Err(e) = self.mpp.venc_create_chn(chn32, &mattr) {
-            self.bufs_detach(c);
-            return Err(failed(f::VENC_CREATE_CHN)(e));
+            let mut fs = Failures::new();
+            fs.add(Err(failed(f::VENC_CREATE_CHN)(e)));
+            fs.add(self.bufs_detach(c));
+            return fs.result();
         }
         let ch = &mut self.chns[c];
         ch.state = ChnState::Created;
@@ -100,9 +110,11 @@ impl<M: Mpp> Venc<M> {
             // IDR (with parameter sets) at every GOP start, as current CanMV does.
             if let Err(e) = self.mpp.venc_enable_idr(chn32, true) {
                 // Undo the create; a destroy the MPP refuses leaves the channel created,
-                // pending, for the next teardown.
-                self.destroy_chn(c, &mut Failures::new());
-                return Err(failed(f::VENC_ENABLE_IDR)(e));
+                // pending, for the next teardown, and is reported after the cause.
+                let mut fs = Failures::new();
+                fs.add(Err(failed(f::VENC_ENABLE_IDR)(e)));
+                self.destroy_chn(c, &mut fs);
+                return fs.result();
             }
         }
         Ok(())
@@ -127,20 +139,31 @@ impl<M: Mpp> Venc<M> {
     }
 
     /// `Encoder.Stop(chn)`: stopping a created channel again is allowed (as on the K230).
+    /// Stream releases of the channel that failed earlier are retried first.
     ///
     /// # Errors
-    /// State when the channel is not created; Mpp.
+    /// State when the channel is not created; Mpp, or Teardown when several calls failed.
     pub fn stop(&mut self, chn: i64) -> Result<()> {
         let c = chn_index(chn)?;
         self.need("Stop", c, &[ChnState::Created, ChnState::Started], |_| {
             "call Create and Start first"
         })?;
-        self.mpp
-            .venc_stop_chn(c as u32)
-            .map_err(failed(f::VENC_STOP_CHN))?;
-        self.chns[c].state = ChnState::Created;
-        self.bufs_detach(c);
-        Ok(())
+        let mut fs = Failures::new();
+        self.retry_pending_held(c, &mut fs);
+        match self.mpp.venc_stop_chn(c as u32) {
+            Ok(()) => {
+                self.chns[c].state = ChnState::Created;
+                fs.add(self.bufs_detach(c));
+            }
+            // The stop's own failure comes first in the report.
+            Err(err) => {
+                let mut first = Failures::new();
+                first.add(Err(failed(f::VENC_STOP_CHN)(err)));
+                first.add(fs.result());
+                return first.result();
+            }
+        }
+        fs.result()
     }
 
     /// `Encoder.Destroy(chn)`: releases streams still held, then destroys. A stream or a

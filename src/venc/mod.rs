@@ -48,8 +48,12 @@ struct Channel {
     pool: Option<u32>,
     #[cfg(feature = "abi-2025")]
     attached: bool,
-    /// Streams the script holds, and streams whose release failed (token 0: a free slot).
-    held: [stream::Held; MAX_HELD],
+    /// Streams the script holds, and streams whose release failed (token 0: a free slot);
+    /// the last slot only ever takes a stream kept after a failed release.
+    held: [stream::Held; MAX_HELD + 1],
+    /// Bumped by every successful destroy: a GetStream that began before it knows its
+    /// stream went with the channel.
+    generation: u32,
     /// The last release of the channel itself that the MPP refused (stop or destroy),
     /// until a teardown gets it through.
     pending: Option<Failure>,
@@ -65,7 +69,8 @@ impl Channel {
         pool: None,
         #[cfg(feature = "abi-2025")]
         attached: false,
-        held: [stream::Held::EMPTY; MAX_HELD],
+        held: [stream::Held::EMPTY; MAX_HELD + 1],
+        generation: 0,
         pending: None,
     };
 
@@ -75,6 +80,7 @@ impl Channel {
         self.state = ChnState::Free;
         self.owner = 0;
         self.pending = None;
+        self.generation = self.generation.wrapping_add(1);
         #[cfg(feature = "abi-2025")]
         {
             self.attached = false;

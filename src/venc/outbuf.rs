@@ -29,7 +29,9 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
-    pub(super) fn bufs_detach(&mut self, _c: usize) {}
+    pub(super) fn bufs_detach(&mut self, _c: usize) -> Result<()> {
+        Ok(())
+    }
 
     pub(super) fn bufs_release(&mut self, _c: usize) -> Result<()> {
         Ok(())
@@ -83,11 +85,15 @@ impl<M: Mpp> Venc<M> {
     }
 
     /// Detaching fails while a held stream still sits in the pool; the pool then stays
-    /// attached until Destroy, which releases the streams first.
-    pub(super) fn bufs_detach(&mut self, c: usize) {
-        if self.chns[c].attached && self.mpp.venc_detach_vb_pool(c as u32).is_ok() {
+    /// attached (Start finds it attached; Destroy detaches it), and the failure is reported.
+    pub(super) fn bufs_detach(&mut self, c: usize) -> Result<()> {
+        if self.chns[c].attached {
+            self.mpp
+                .venc_detach_vb_pool(c as u32)
+                .map_err(failed(f::VENC_DETACH_VB_POOL))?;
             self.chns[c].attached = false;
         }
+        Ok(())
     }
 
     /// Gives the pool of a free channel back: detaches it if it is still attached (a
@@ -117,18 +123,13 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// Order when already initialised; Mpp.
     pub fn media_init(&mut self) -> Result<()> {
+        // The previous script's VB exit failed: retry it, so that a new script is not
+        // blocked by a leftover that can be released now.
+        self.retry_vb_exit()?;
         if self.media_inited {
-            if self.vb_exit_failed.is_none() {
-                return Err(Error::Order {
-                    what:
-                        "MediaManager.init() was already called; call MediaManager.deinit() first",
-                });
-            }
-            // The previous script's VB exit failed: retry it, so that a new script is not
-            // blocked by a leftover that can be released now.
-            self.mpp.vb_exit().map_err(failed(f::VB_EXIT))?;
-            self.media_inited = false;
-            self.vb_exit_failed = None;
+            return Err(Error::Order {
+                what: "MediaManager.init() was already called; call MediaManager.deinit() first",
+            });
         }
         let mut cfg = k_vb_config {
             max_pool_cnt: VB_POOLS as u32,
@@ -155,20 +156,49 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
-    /// `MediaManager.deinit()`: unbinds every link, exits VB and (once VB has exited)
-    /// forgets the SetOutBufs configuration of free channels. What the MPP refuses is kept and retried
-    /// by the next teardown (a failed VB exit also by the next `MediaManager.init()`).
+    /// Retries a VB exit that failed, if there is one.
+    ///
+    /// # Errors
+    /// Mpp when it fails again.
+    pub(super) fn retry_vb_exit(&mut self) -> Result<()> {
+        if self.media_inited && self.vb_exit_failed.is_some() {
+            self.mpp.vb_exit().map_err(failed(f::VB_EXIT))?;
+            self.media_inited = false;
+            self.vb_exit_failed = None;
+        }
+        Ok(())
+    }
+
+    /// `MediaManager.deinit()`: retries the releases that failed earlier (kept streams,
+    /// channels whose teardown failed), destroys the pools of free channels, unbinds every
+    /// link, exits VB and (once VB has exited) forgets the SetOutBufs configuration of free
+    /// channels. What the MPP refuses is kept and retried by the next teardown (a failed VB
+    /// exit also by the next `SetOutBufs` or `MediaManager.init()`).
     ///
     /// # Errors
     /// Every MPP failure (everything else is still torn down).
     pub fn media_deinit(&mut self) -> Result<()> {
         let mut fs = Failures::new();
+        // Releases that failed earlier first: streams kept by the core, and the channels
+        // whose teardown failed (what a finaliser could not release).
+        for c in 0..CHN_COUNT {
+            self.retry_pending_held(c, &mut fs);
+            if self.chns[c].pending.is_some() {
+                self.teardown(c, &mut fs);
+            }
+        }
         self.media_teardown(&mut fs);
         fs.result()
     }
 
-    /// The media part of a teardown: links, VB, the pools of free channels.
+    /// The media part of a teardown, in dependency order: the pools of free channels, the
+    /// links, VB.
     pub(super) fn media_teardown(&mut self, fs: &mut Failures) {
+        for c in 0..CHN_COUNT {
+            if self.chns[c].state == ChnState::Free {
+                fs.add(self.bufs_release(c));
+            }
+        }
         self.unlink_all(fs);
         if self.media_inited {
             match self.mpp.vb_exit() {
@@ -183,14 +213,11 @@ impl<M: Mpp> Venc<M> {
                 }
             }
         }
-        for c in 0..CHN_COUNT {
-            if self.chns[c].state == ChnState::Free {
-                fs.add(self.bufs_release(c));
-                // While VB stays initialised (its exit failed), the configuration it was
-                // set up with stays too: the channels can still be created on it.
-                if !self.media_inited {
-                    self.chns[c].outbufs = None;
-                }
+        // While VB stays initialised (its exit failed), the configuration it was set up with
+        // stays too: the channels can still be created on it.
+        if !self.media_inited {
+            for ch in self.chns.iter_mut().filter(|ch| ch.state == ChnState::Free) {
+                ch.outbufs = None;
             }
         }
     }

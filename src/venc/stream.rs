@@ -116,6 +116,8 @@ pub struct StreamTicket {
     c: usize,
     slot: usize,
     reservation: u32,
+    /// The channel's generation when the GetStream began.
+    generation: u32,
 }
 
 /// Middle step of GetStream, run WITHOUT the module lock (it may block for `timeout` ms):
@@ -165,12 +167,21 @@ pub fn get_stream_wait<M: Mpp>(
         match mpp.sys_mmap(p.phys_addr as u64, p.len) {
             Some(v) => h.virt[i] = v.as_ptr() as usize,
             None => {
-                // What cannot be given back stays in `h`: the finish step keeps it.
-                release_held(mpp, c, h, &mut Failures::new());
-                return Err(Error::Map {
+                // What cannot be given back stays in `h`: the finish step keeps it; a
+                // release that failed is reported after the mapping.
+                let map = Error::Map {
                     phys: p.phys_addr as u64,
                     len: p.len,
-                });
+                };
+                let mut rel = Failures::new();
+                release_held(mpp, c, h, &mut rel);
+                if rel.first().is_none() {
+                    return Err(map);
+                }
+                let mut fs = Failures::new();
+                fs.add(Err(map));
+                fs.add(rel.result());
+                return fs.result();
             }
         }
     }
@@ -272,9 +283,14 @@ impl<M: Mpp> Venc<M> {
                 what: "GetStream: streamData still holds an unreleased stream; call ReleaseStream(chn, streamData) first",
             });
         }
-        let Some(slot) = self.chns[c].held.iter().position(|h| h.token == 0) else {
+        let free = |v: &Self| v.chns[c].held[..MAX_HELD].iter().position(|h| h.token == 0);
+        if free(self).is_none() {
+            // Streams kept after a failed release take slots too: retry them first.
+            self.retry_pending_held(c, &mut Failures::new());
+        }
+        let Some(slot) = free(self) else {
             return Err(Error::Capacity {
-                what: "GetStream: too many unreleased streams on this channel; call ReleaseStream",
+                what: "GetStream: too many unreleased streams on this channel (counting those whose release the MPP refused, which deinit_all retries); call ReleaseStream",
                 max: MAX_HELD as u32,
             });
         };
@@ -285,6 +301,7 @@ impl<M: Mpp> Venc<M> {
                 c,
                 slot,
                 reservation,
+                generation: self.chns[c].generation,
             },
             timeout,
         ))
@@ -322,10 +339,16 @@ impl<M: Mpp> Venc<M> {
             c,
             slot,
             reservation,
+            generation,
         } = ticket;
         let ours = self.chns[c].held[slot].token == reservation;
         if ours {
             self.chns[c].held[slot].token = 0;
+        }
+        if self.chns[c].generation != generation {
+            // The channel was destroyed meanwhile and took the stream with it: only the
+            // mappings are left to undo.
+            h.released = u16::MAX;
         }
         if let Err(e) = got {
             // A stream the wait could not give back (its mapping failed, then so did a
@@ -361,12 +384,27 @@ impl<M: Mpp> Venc<M> {
             return;
         }
         let token = PENDING | self.next_serial() | (c as u32 + 1);
-        // A slot is free: the wait's reservation was given up just before, and a teardown
-        // frees every slot it could release. Should none be, the stream stays with the
-        // MPP and only the bookkeeping of this one is lost.
+        // A slot is free: the wait's reservation was given up just before, a teardown frees
+        // every slot it could release, and the last slot is kept for this. Should none be
+        // (two such races at once), the stream stays with the MPP and only its bookkeeping
+        // is lost.
         if let Some(slot) = self.chns[c].held.iter_mut().find(|s| s.token == 0) {
             h.token = token;
             slot.take_from(h);
+        }
+    }
+
+    /// Retries the releases of channel `c`'s streams that the MPP refused earlier (not the
+    /// streams the script holds).
+    pub(super) fn retry_pending_held(&mut self, c: usize, fs: &mut Failures) {
+        let destroyed = self.chns[c].state == ChnState::Free;
+        for h in self.chns[c].held.iter_mut() {
+            if h.token & PENDING != 0 {
+                if destroyed {
+                    h.released = u16::MAX;
+                }
+                release_held(&mut self.mpp, c, h, fs);
+            }
         }
     }
 
@@ -388,7 +426,12 @@ impl<M: Mpp> Venc<M> {
     /// its stream back). What the MPP refuses stays, pending.
     pub(super) fn release_all_held(&mut self, c: usize, fs: &mut Failures) {
         let serial = self.next_serial();
+        let destroyed = self.chns[c].state == ChnState::Free;
         for h in self.chns[c].held.iter_mut() {
+            if destroyed {
+                // A free channel's streams went with its destroy: mappings only.
+                h.released = u16::MAX;
+            }
             if h.token & RESERVED != 0 {
                 h.clear();
             } else if h.token != 0 && !release_held(&mut self.mpp, c, h, fs) {
