@@ -84,8 +84,8 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
-    /// Detaching fails while a held stream still sits in the pool; the pool then stays
-    /// attached (Start finds it attached; Destroy detaches it), and the failure is reported.
+    /// Detaching fails while a held stream or an encoded frame still sits in the pool; the
+    /// pool then stays attached (Start finds it attached; Destroy detaches it).
     pub(super) fn bufs_detach(&mut self, c: usize) -> Result<()> {
         if self.chns[c].attached {
             self.mpp
