@@ -28,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from conftest import SNAP_FRAME_320X240
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 FUNCTIONS = ROOT / "src" / "mpp" / "functions.rs"
@@ -56,8 +58,9 @@ from media.vencoder import *
 from media.sensor import *
 from media.media import *
 import gc
-
+""" + SNAP_FRAME_320X240 + r"""
 def busy():
+    global sensor
     # A bound started channel with two held streams, a SendFrame channel with a held
     # stream, a created-not-started channel, MediaManager initialised.
     b = {}
@@ -79,14 +82,7 @@ def busy():
     b["sd0a"], b["sd0b"], b["sd1"] = StreamData(), StreamData(), StreamData()
     enc.GetStream(0, b["sd0a"])
     enc.GetStream(0, b["sd0b"])
-    img = sensor.snapshot(chn=CAM_CHN_ID_0)
-    f = k_video_frame_info()
-    f.v_frame.width = 320
-    f.v_frame.height = 240
-    f.v_frame.pixel_format = Sensor.YUV420SP
-    f.v_frame.phys_addr[0] = img.phyaddr()
-    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
-    enc.SendFrame(1, f)
+    enc.SendFrame(1, snap_frame())
     enc.GetStream(1, b["sd1"])
     b["enc"], b["sensor"] = enc, sensor
     return b

@@ -102,6 +102,17 @@ def frame():
     return f
 
 
+def frame_of(img):
+    # The k_video_frame_info of a sensor picture, as the manual's Example 2 builds it.
+    f = k_video_frame_info()
+    f.v_frame.width = img.width()
+    f.v_frame.height = img.height()
+    f.v_frame.pixel_format = Sensor.YUV420SP
+    f.v_frame.phys_addr[0] = img.phyaddr()
+    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(img.width() * img.height(), 4096)
+    return f
+
+
 def sensor_op():
     if not sensors or random.randrange(10) == 0:
         try:
@@ -121,14 +132,7 @@ def sensor_op():
     elif op == 1:
         s.stop()
     elif op == 2:
-        img = s.snapshot(chn=CAM_CHN_ID_0)
-        f = k_video_frame_info()
-        f.v_frame.width = img.width()
-        f.v_frame.height = img.height()
-        f.v_frame.pixel_format = Sensor.YUV420SP
-        f.v_frame.phys_addr[0] = img.phyaddr()
-        f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(img.width() * img.height(), 4096)
-        frames.append(f)
+        frames.append(frame_of(s.snapshot(chn=CAM_CHN_ID_0)))
         del frames[:-4]
     elif op == 3:
         links.append(MediaManager.link(s.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, chn())))
@@ -349,14 +353,7 @@ s = StreamData()
 for i in range(3):
     assert enc.GetStream(0, s, 1000) == 0 and s.pack_cnt >= 1
     enc.ReleaseStream(0, s)
-img = sensor.snapshot(chn=CAM_CHN_ID_0)
-f = k_video_frame_info()
-f.v_frame.width = 320
-f.v_frame.height = 240
-f.v_frame.pixel_format = Sensor.YUV420SP
-f.v_frame.phys_addr[0] = img.phyaddr()
-f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
-assert enc.SendFrame(1, f) == 0
+assert enc.SendFrame(1, frame_of(sensor.snapshot(chn=CAM_CHN_ID_0))) == 0
 assert enc.GetStream(1, s, 1000) == 0 and s.pack_cnt >= 1
 enc.ReleaseStream(1, s)
 sensor.stop()

@@ -114,6 +114,21 @@ fn started() -> u32 {
     owner
 }
 
+/// Asserts a RuntimeError whose message starts with `start`.
+fn assert_runtime(r: i32, err: &VencError, start: &str) {
+    assert_eq!(r, VENC_ERR_RUNTIME);
+    let m = msg(err);
+    assert!(m.starts_with(start), "{m}");
+}
+
+/// Tears down channel 0, stopped but still created, and checks the script.
+fn finish_stopped() {
+    expect([Expect::new(Call::DestroyChn(0))]);
+    expect(abi_2025([Call::DestroyPool(1)]));
+    assert_eq!(venc_deinit_all(null_mut()), 0);
+    done();
+}
+
 /// Tears everything down through the entry points and checks the script.
 fn finish() {
     expect(teardown_calls(0));
@@ -467,16 +482,12 @@ fn send_frame_waits_its_timeout_in_slices_and_can_be_stopped() {
     expect([Expect::new(Call::StopChn(0))]);
     expect(abi_2025([Call::Detach(0)]));
     let (r, err) = send_frame(VENC_SEND_TIMEOUT_MS, None, null_mut());
-    assert_eq!(r, VENC_ERR_RUNTIME);
-    let m = msg(&err);
-    assert!(
-        m.starts_with("SendFrame(0): channel 0 is created but not started"),
-        "{m}"
+    assert_runtime(
+        r,
+        &err,
+        "SendFrame(0): channel 0 is created but not started",
     );
-    expect([Expect::new(Call::DestroyChn(0))]);
-    expect(abi_2025([Call::DestroyPool(1)]));
-    assert_eq!(venc_deinit_all(null_mut()), 0);
-    done();
+    finish_stopped();
 }
 
 #[test]
@@ -543,16 +554,12 @@ fn a_channel_stopped_while_get_stream_waits_ends_the_wait() {
     expect([Expect::new(Call::StopChn(0))]);
     expect(abi_2025([Call::Detach(0)]));
     let g = get_stream(-1, 0, Some(never_stop), null_mut());
-    assert_eq!(g.ret, VENC_ERR_RUNTIME);
-    let m = msg(&g.err);
-    assert!(
-        m.starts_with("GetStream(0): channel 0 is created but not started"),
-        "{m}"
+    assert_runtime(
+        g.ret,
+        &g.err,
+        "GetStream(0): channel 0 is created but not started",
     );
-    expect([Expect::new(Call::DestroyChn(0))]);
-    expect(abi_2025([Call::DestroyPool(1)]));
-    assert_eq!(venc_deinit_all(null_mut()), 0);
-    done();
+    finish_stopped();
 }
 
 #[test]
