@@ -327,11 +327,16 @@ for dev in range(3):
     except OSError:
         pass
 sensors.clear()
-live = _k230sim.stats()
-left = sorted(k for k in live if live[k])
-if left:
-    print("FUZZ-FAIL live after the teardown:", live)
-    raise SystemExit(1)
+
+
+def nothing_live(when):
+    live = _k230sim.stats()
+    if any(live[k] for k in live):
+        print("FUZZ-FAIL live after %s:" % when, live)
+        raise SystemExit(1)
+
+
+nothing_live("the teardown")
 
 # A clean bound flow and a clean SendFrame flow still work.
 sensor = Sensor()
@@ -362,9 +367,5 @@ for c in (0, 1):
     enc.Stop(c)
     enc.Destroy(c)
 MediaManager.deinit()
-live = _k230sim.stats()
-left = sorted(k for k in live if live[k])
-if left:
-    print("FUZZ-FAIL live after the clean flows:", live)
-    raise SystemExit(1)
+nothing_live("the clean flows")
 print("FUZZ-OK seed=%d steps=%d exceptions=%s" % (SEED, STEPS, sorted(stats.items())))
