@@ -10,8 +10,8 @@
 //! header are both parsed by libclang for the build target (and with
 //! `-DK230_MPP_ABI_2025` under `--features abi-2025`) and compared
 //! (`build_support/sdk_abi.rs`): for every type in TYPES its kind, size and
-//! alignment and, for structs/unions, every field's name, offset, type and
-//! size; for every function in FUNCTIONS that the own header declares for the
+//! alignment and, for structs/unions, every field's offset, type and size,
+//! matched by position (a different field name is a note, never a failure); for every function in FUNCTIONS that the own header declares for the
 //! selected ABI generation, that the SDK declares it (not `static`) with the
 //! same result and parameter types. Typedefs are resolved, enums compare as
 //! their integer type and `const` is ignored, so only ABI differences count.
@@ -180,9 +180,12 @@ fn main() {
                 functions: &all_functions,
             };
             match sdk_abi::check(&check) {
-                Ok(files) => {
-                    for f in files {
+                Ok(checked) => {
+                    for f in checked.files {
                         println!("cargo:rerun-if-changed={}", f.display());
+                    }
+                    for n in checked.notes {
+                        println!("cargo:warning=K230_SDK_MPP_DIR: note: {n}");
                     }
                 }
                 Err(report) => {

@@ -6,7 +6,8 @@
 //! What is compared (every entry is named in the report when it differs):
 //! - every type of `build.rs`'s TYPES list that the own header declares: its kind (integer
 //!   width and signedness, pointer, array, struct/union name), size and alignment; for structs
-//!   and unions every field by name: offset, type and size, recursing into anonymous members
+//!   and unions every field by position: offset, type and size (a different name is a note,
+//!   printed as a cargo warning, never a failure), recursing into anonymous members
 //!   and into nested records that are not themselves in TYPES;
 //! - every function of FUNCTIONS that the own header declares (for the selected ABI
 //!   generation): the SDK must declare it, not `static`, with the same result and parameter
@@ -387,7 +388,14 @@ pub struct Check<'a> {
 
 /// Runs the comparison. `Ok` holds the SDK header files read (for `rerun-if-changed`);
 /// `Err` the report naming every difference.
-pub fn check(c: &Check) -> Result<Vec<PathBuf>, String> {
+/// A passed check: the SDK header files it read (for cargo's rerun-if-changed), and notes on
+/// what differs without mattering to the ABI (field names).
+pub struct Checked {
+    pub files: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+pub fn check(c: &Check) -> Result<Checked, String> {
     load_libclang()?;
     let own = Unit::parse(c.own_header, &c.own_args, c.types)?;
     let sdk = Unit::parse(c.sdk_header, &c.sdk_args, c.types).map_err(|e| {
@@ -397,6 +405,7 @@ pub fn check(c: &Check) -> Result<Vec<PathBuf>, String> {
         )
     })?;
     let mut diffs = Vec::new();
+    let mut notes = Vec::new();
 
     for &name in c.types {
         let Some(own_ty) = own.type_of(name) else {
@@ -434,25 +443,38 @@ pub fn check(c: &Check) -> Result<Vec<PathBuf>, String> {
         let (mut of, mut sf) = (Vec::new(), Vec::new());
         own.fields(own_ty, 0, "", &mut of);
         sdk.fields(sdk_ty, 0, "", &mut sf);
-        for o in &of {
-            match sf.iter().find(|s| s.name == o.name) {
+        // Fields match by position, as the ABI does; a different name is only a note.
+        for (i, o) in of.iter().enumerate() {
+            match sf.get(i) {
                 None => diffs.push(format!(
                     "{name}.{}: {} in {OWN}, no such field in the SDK",
                     o.name,
                     o.show()
                 )),
                 Some(s) if (s.offset_bits, &s.ty, s.size) != (o.offset_bits, &o.ty, o.size) => {
+                    let there = if s.name == o.name {
+                        String::new()
+                    } else {
+                        format!(" (field {} there: `{}`)", i + 1, s.name)
+                    };
                     diffs.push(format!(
-                        "{name}.{}: {} in {OWN}; {} in the SDK",
+                        "{name}.{}: {} in {OWN}; {} in the SDK{there}",
                         o.name,
                         o.show(),
                         s.show()
                     ))
                 }
+                Some(s) if s.name != o.name => notes.push(format!(
+                    "{name}: field {} is `{}` in {OWN}, `{}` in the SDK (same offset, type \
+                     and size)",
+                    i + 1,
+                    o.name,
+                    s.name
+                )),
                 Some(_) => {}
             }
         }
-        for s in sf.iter().filter(|s| !of.iter().any(|o| o.name == s.name)) {
+        for s in sf.iter().skip(of.len()) {
             diffs.push(format!("{name}.{}: only in the SDK ({})", s.name, s.show()));
         }
     }
@@ -516,7 +538,7 @@ pub fn check(c: &Check) -> Result<Vec<PathBuf>, String> {
             .collect();
         files.sort();
         files.dedup();
-        return Ok(files);
+        return Ok(Checked { files, notes });
     }
     Err(format!(
         "K230_SDK_MPP_DIR={}: the SDK's MPP headers do not match the declarations the core is \

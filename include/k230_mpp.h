@@ -182,10 +182,11 @@ typedef struct {
 } k_venc_stream;
 
 typedef struct {
-    k_u32 pic_bytes_num;
-    k_u32 pic_cnt;
-    k_u32 start_qp;
-    k_u32 mean_qp;
+    /* field names as the SDK spells them */
+    k_u32 u32PicBytesNum;
+    k_u32 u32PicCnt;
+    k_u32 u32StartQp;
+    k_u32 u32MeanQp;
 } k_venc_stream_info;
 
 typedef struct {

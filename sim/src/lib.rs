@@ -118,7 +118,7 @@
 //!   `virt_addr` is ignored (planes are read through `phys_addr`), an input plane inside
 //!   the output buffer chosen for the frame is BADADDR. Checks run in the order channel id,
 //!   existence, started (NOT_PERM), NULL, timeout, pixel format, size, addresses.
-//! - query_status: `start_qp` / `mean_qp` report a constant 30; `end_of_stream` is K_FALSE.
+//! - query_status: `u32StartQp` / `u32MeanQp` report a constant 30; `end_of_stream` is K_FALSE.
 //! - kd_mpi_vb_init without set_config: VB `NOT_PERM`. `max_pool_cnt > 256`:
 //!   ILLEGAL_PARAM. vb_exit keeps the configuration. create_pool does not require vb_init;
 //!   ids start at 16 (lowest free reused). Pool blocks are one contiguous allocation.

@@ -32,7 +32,7 @@ pub const DESTROY_WHILE_HELD: k_s32 = err::venc(num::BUSY);
 pub const VICAP_RING: usize = 4;
 /// Default VICAP frame rate.
 pub const VICAP_DEFAULT_FPS: u32 = 30;
-/// `quality` reported in `k_venc_stream_info.start_qp` / `mean_qp` (the synthetic codec has none).
+/// `quality` reported in `k_venc_stream_info.u32StartQp` / `u32MeanQp` (the synthetic codec has none).
 pub const REPORTED_QP: u32 = 30;
 /// I frames are this many times the average frame size (capped so P frames stay positive).
 pub const I_FRAME_FACTOR: u64 = 3;

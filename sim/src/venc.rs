@@ -747,10 +747,10 @@ pub(crate) fn query_status(
         release_pic_pts: ch.release_pts,
         end_of_stream: K_FALSE,
         stream_info: k_venc_stream_info {
-            pic_bytes_num: ch.last_bytes,
-            pic_cnt: u32::try_from(ch.encoded).unwrap_or(u32::MAX),
-            start_qp: policy::REPORTED_QP,
-            mean_qp: policy::REPORTED_QP,
+            u32PicBytesNum: ch.last_bytes,
+            u32PicCnt: u32::try_from(ch.encoded).unwrap_or(u32::MAX),
+            u32StartQp: policy::REPORTED_QP,
+            u32MeanQp: policy::REPORTED_QP,
         },
     };
     *status = st;

@@ -61,7 +61,7 @@ assert_layout!(k_venc_rc_attr, size 28, align 4, rc_mode @ 0);
 assert_layout!(k_venc_pack, size 32, align 8, phys_addr @ 0, len @ 8, pts @ 16, type_ @ 24);
 assert_layout!(k_venc_stream, size 16, align 8, pack @ 0, pack_cnt @ 8);
 assert_layout!(k_venc_stream_info, size 16, align 4,
-    pic_bytes_num @ 0, pic_cnt @ 4, start_qp @ 8, mean_qp @ 12);
+    u32PicBytesNum @ 0, u32PicCnt @ 4, u32StartQp @ 8, u32MeanQp @ 12);
 assert_layout!(k_venc_chn_status, size 40, align 8,
     cur_packs @ 0, release_pic_pts @ 8, end_of_stream @ 16, stream_info @ 20);
 assert_layout!(k_video_supplement, size 32, align 8,

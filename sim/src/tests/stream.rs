@@ -54,7 +54,7 @@ fn bound_flow_gop_pts_and_payload() {
         assert_eq!(release(0, &packs), 0);
         let st = query(0).unwrap();
         assert_eq!(st.release_pic_pts, pts);
-        assert_eq!(st.stream_info.pic_cnt as u64, n + 2);
+        assert_eq!(st.stream_info.u32PicCnt as u64, n + 2);
     }
 }
 
