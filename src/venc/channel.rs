@@ -68,8 +68,8 @@ impl<M: Mpp> Venc<M> {
     pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
         let c = chn_index(chn)?;
         let cfg = attr.validate()?;
-        if let (Some(failed), false) = (self.chns[c].pending, self.chns[c].state == ChnState::Free)
-        {
+        // Only a channel that is not free has a failed release pending (`forget` clears it).
+        if let Some(failed) = self.chns[c].pending {
             return Err(Error::Pending {
                 op: "Create",
                 chn: c as u32,

@@ -100,12 +100,7 @@ impl<M: Mpp> Venc<M> {
     /// destroy detaches it; a failed Create may have left it attached), then destroys it.
     /// A call the MPP refuses keeps what it would have released.
     pub(super) fn bufs_release(&mut self, c: usize) -> Result<()> {
-        if self.chns[c].attached {
-            self.mpp
-                .venc_detach_vb_pool(c as u32)
-                .map_err(failed(f::VENC_DETACH_VB_POOL))?;
-            self.chns[c].attached = false;
-        }
+        self.bufs_detach(c)?;
         if let Some(pool) = self.chns[c].pool {
             self.mpp
                 .vb_destroy_pool(pool)

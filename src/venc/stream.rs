@@ -397,19 +397,17 @@ impl<M: Mpp> Venc<M> {
     /// Retries the releases of channel `c`'s streams that the MPP refused earlier (not the
     /// streams the script holds).
     pub(super) fn retry_pending_held(&mut self, c: usize, fs: &mut Failures) {
-        let destroyed = self.chns[c].state == ChnState::Free;
         for h in self.chns[c].held.iter_mut() {
             if h.token & PENDING != 0 {
-                if destroyed {
-                    h.released = u16::MAX;
-                }
                 release_held(&mut self.mpp, c, h, fs);
             }
         }
     }
 
     /// After a successful destroy of channel `c`: the MPP has every stream of it back, so
-    /// the releases still pending are done; mappings still pending stay.
+    /// the releases still pending are done; mappings still pending stay. (This and the
+    /// generation check in `get_stream_finish` are the two ways a stream outlives its
+    /// channel, so a free channel's kept slots never hold a release to retry.)
     pub(super) fn streams_gone_with_channel(&mut self, c: usize) {
         for h in self.chns[c].held.iter_mut() {
             if h.token != 0 {
@@ -426,12 +424,7 @@ impl<M: Mpp> Venc<M> {
     /// its stream back). What the MPP refuses stays, pending.
     pub(super) fn release_all_held(&mut self, c: usize, fs: &mut Failures) {
         let serial = self.next_serial();
-        let destroyed = self.chns[c].state == ChnState::Free;
         for h in self.chns[c].held.iter_mut() {
-            if destroyed {
-                // A free channel's streams went with its destroy: mappings only.
-                h.released = u16::MAX;
-            }
             if h.token & RESERVED != 0 {
                 h.clear();
             } else if h.token != 0 && !release_held(&mut self.mpp, c, h, fs) {
@@ -441,12 +434,12 @@ impl<M: Mpp> Venc<M> {
     }
 
     /// `Encoder.ReleaseStream(chn, streamData)` for the stream `*token` names. Sets
-    /// `*token` to 0 when the stream is gone: released, or refused by the MPP (the
-    /// core has let it go; retrying could not help).
+    /// `*token` to 0 when the script's hold ends: released, or refused by the MPP (the
+    /// core then keeps the stream, pending, for the next teardown).
     ///
     /// # Errors
     /// Range for `chn`; Order when there is nothing to release; Invalid when
-    /// the stream belongs to another channel; Mpp (the stream is gone anyway).
+    /// the stream belongs to another channel; Mpp or Teardown (the script's hold ends).
     pub fn release_stream(&mut self, chn: i64, token: &mut u32) -> Result<()> {
         let c = chn_index(chn)?;
         if *token == 0 {
