@@ -182,6 +182,7 @@ test:
 	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --features abi-2025
 	K230_CORE_TARGET=$(RUST_K230_TARGET) $(ROOT)/scripts/check_core_archive.sh
 	$(ROOT)/scripts/check_sdk_layout_test.sh
+	CARGO="$(CARGO)" $(ROOT)/scripts/check_real_sdk.sh
 	cd $(ROOT) && $(CARGO) build --release -q -p k230-venc --target riscv64gc-unknown-none-elf
 	$(MAKE) --no-print-directory micropython
 	JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh

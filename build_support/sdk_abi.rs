@@ -10,8 +10,10 @@
 //!   printed as a cargo warning, never a failure), recursing into anonymous members
 //!   and into nested records that are not themselves in TYPES;
 //! - every function of FUNCTIONS that the own header declares (for the selected ABI
-//!   generation): the SDK must declare it, not `static`, with the same result and parameter
-//!   types. Functions the own header does not declare (the other generation's) are ignored.
+//!   generation): the SDK must declare it with the same result and parameter types. One it
+//!   defines `static` (inline) is called through a wrapper (`Checked::wrappers`, build.rs);
+//!   of a pair of ALTERNATIVES the core calls the one the SDK has (see `check`). Functions
+//!   the own header does not declare (the other generation's) are ignored.
 //!
 //! Types are compared as the ABI sees them: typedefs are resolved, enums are their integer
 //! type (a `k_u32` field where the SDK has an enum is fine), `const`/`volatile` are ignored
@@ -326,6 +328,31 @@ impl Unit {
         format!("fn({}) -> {ret}", self.param_types(fn_ty).join(", "))
     }
 
+    /// The ABI signature of function declaration `f`.
+    fn fn_signature(&self, f: CXCursor) -> String {
+        // SAFETY: a cursor of the live translation unit.
+        self.signature(unsafe { clang_getCanonicalType(clang_getCursorType(f)) })
+    }
+
+    /// A wrapper for the static function `f`, with the types spelled as this unit spells them.
+    fn wrapper(&self, name: &str, f: CXCursor) -> Result<Wrapper, String> {
+        // SAFETY: a cursor of the live translation unit.
+        unsafe {
+            let ty = clang_getCursorType(f);
+            if clang_isFunctionTypeVariadic(ty) != 0 {
+                return Err("variadic (no wrapper can forward its arguments)".into());
+            }
+            let n = clang_getNumArgTypes(ty).max(0) as c_uint;
+            Ok(Wrapper {
+                name: name.to_string(),
+                ret: text(clang_getTypeSpelling(clang_getResultType(ty))),
+                params: (0..n)
+                    .map(|i| text(clang_getTypeSpelling(clang_getArgType(ty, i))))
+                    .collect(),
+            })
+        }
+    }
+
     /// The fields of record type `ty`, flattened (see [`Field`]).
     fn fields(&self, ty: CXType, base_bits: i64, prefix: &str, out: &mut Vec<Field>) {
         let mut cursors: Vec<CXCursor> = Vec::new();
@@ -384,23 +411,91 @@ pub struct Check<'a> {
     pub sdk_args: Vec<String>,
     pub types: &'a [&'a str],
     pub functions: &'a [&'a str],
+    /// `(first, instead)`: the core calls one of the two (see `check`).
+    pub alternatives: &'a [(&'a str, &'a str)],
 }
 
-/// Runs the comparison. `Ok` holds the SDK header files read (for `rerun-if-changed`);
-/// `Err` the report naming every difference.
-/// A passed check: the SDK header files it read (for cargo's rerun-if-changed), and notes on
-/// what differs without mattering to the ABI (field names).
+/// A passed check.
 pub struct Checked {
+    /// The SDK header files it read (for cargo's rerun-if-changed).
     pub files: Vec<PathBuf>,
+    /// What differs without mattering to the ABI: field names, an alternative taken, a
+    /// function called through a wrapper.
     pub notes: Vec<String>,
+    /// The second functions of `Check::alternatives` that the core calls instead of the first.
+    pub calls_instead: Vec<String>,
+    /// The functions the SDK defines `static` (inline): the core calls them through these
+    /// wrappers, compiled with the SDK headers (build.rs).
+    pub wrappers: Vec<Wrapper>,
+}
+
+/// A C wrapper with external linkage around a function the SDK headers define `static`.
+pub struct Wrapper {
+    /// The SDK's function.
+    pub name: String,
+    /// Its result type, spelled as in the SDK headers.
+    pub ret: String,
+    /// Its parameter types, spelled as in the SDK headers.
+    pub params: Vec<String>,
+}
+
+impl Wrapper {
+    /// The prefix of the wrappers' symbols.
+    pub const PREFIX: &'static str = "k230_venc_shim__";
+
+    /// The wrapper's symbol.
+    pub fn symbol(&self) -> String {
+        format!("{}{}", Self::PREFIX, self.name)
+    }
+
+    /// `ret symbol(params)`: the wrapper's C prototype.
+    pub fn prototype(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("{t} a{i}"))
+            .collect();
+        let params = if params.is_empty() {
+            "void".to_string()
+        } else {
+            params.join(", ")
+        };
+        format!("{} {}({params})", self.ret, self.symbol())
+    }
+
+    /// The wrapper's C definition: it calls the SDK's function.
+    pub fn definition(&self) -> String {
+        let args: Vec<String> = (0..self.params.len()).map(|i| format!("a{i}")).collect();
+        let ret = if self.ret == "void" { "" } else { "return " };
+        format!(
+            "{} {{\n    {ret}{}({});\n}}\n",
+            self.prototype(),
+            self.name,
+            args.join(", ")
+        )
+    }
+}
+
+fn is_static(f: CXCursor) -> bool {
+    // SAFETY: a cursor of a live translation unit.
+    unsafe { clang_Cursor_getStorageClass(f) == CX_SC_Static }
 }
 
 pub fn check(c: &Check) -> Result<Checked, String> {
     load_libclang()?;
     let own = Unit::parse(c.own_header, &c.own_args, c.types)?;
     let sdk = Unit::parse(c.sdk_header, &c.sdk_args, c.types).map_err(|e| {
+        let hint = if e.contains("file not found") {
+            "\nA header the SDK includes is not in its MPP tree (the 2025 generation includes a \
+             generated k_autoconf_comm.h, and <stdio.h>/<string.h>): pass the directories that \
+             hold them in K230_SDK_CFLAGS, e.g. K230_SDK_CFLAGS=\"-I<sdk>/.../generated \
+             -isystem <toolchain sysroot>/usr/include\" (README, Custom firmware)."
+        } else {
+            ""
+        };
         format!(
-            "K230_SDK_MPP_DIR={}: cannot read the SDK's MPP headers: {e}",
+            "K230_SDK_MPP_DIR={}: cannot read the SDK's MPP headers: {e}{hint}",
             c.sdk_dir.display()
         )
     })?;
@@ -479,7 +574,40 @@ pub fn check(c: &Check) -> Result<Checked, String> {
         }
     }
 
+    // Which of each pair of alternatives the core calls (functions::ALTERNATIVES): the first
+    // when the SDK declares it, not static, with the project's signature; else the other one
+    // when the SDK declares it; else the first (whose difference is then reported).
+    let mut calls_instead = Vec::new();
+    let mut skip: Vec<&str> = Vec::new();
+    for &(first, instead) in c.alternatives {
+        if !own.functions.contains_key(first) || !own.functions.contains_key(instead) {
+            continue; // not of the selected generation
+        }
+        let first_ok = sdk.functions.get(first).is_some_and(|&f| {
+            !is_static(f) && own.fn_signature(own.functions[first]) == sdk.fn_signature(f)
+        });
+        if !first_ok && sdk.functions.contains_key(instead) {
+            if let Some(&f) = sdk.functions.get(first) {
+                let stat = if is_static(f) { "static " } else { "" };
+                notes.push(format!(
+                    "{first} is {stat}`{}` in the SDK, `{}` in {OWN}: the core calls {instead} \
+                     instead",
+                    sdk.fn_signature(f),
+                    own.fn_signature(own.functions[first])
+                ));
+            }
+            calls_instead.push(instead.to_string());
+            skip.push(first);
+        } else {
+            skip.push(instead);
+        }
+    }
+
+    let mut wrappers = Vec::new();
     for &name in c.functions {
+        if skip.contains(&name) {
+            continue;
+        }
         let Some(&own_fn) = own.functions.get(name) else {
             continue; // not part of the selected ABI generation
         };
@@ -489,23 +617,30 @@ pub fn check(c: &Check) -> Result<Checked, String> {
             ));
             continue;
         };
+        let (os, ss) = (own.fn_signature(own_fn), sdk.fn_signature(sdk_fn));
+        if os == ss {
+            if is_static(sdk_fn) {
+                match sdk.wrapper(name, sdk_fn) {
+                    Ok(w) => {
+                        notes.push(format!(
+                            "{name} is static in the SDK headers: the core calls it through \
+                             {}, compiled with them",
+                            w.symbol()
+                        ));
+                        wrappers.push(w);
+                    }
+                    Err(why) => diffs.push(format!("{name}: static in the SDK headers, {why}")),
+                }
+            }
+            continue;
+        }
         // SAFETY: cursors of the live translation units.
-        let (own_ty, sdk_ty, sdk_static) = unsafe {
+        let (own_ty, sdk_ty) = unsafe {
             (
                 clang_getCanonicalType(clang_getCursorType(own_fn)),
                 clang_getCanonicalType(clang_getCursorType(sdk_fn)),
-                clang_Cursor_getStorageClass(sdk_fn) == CX_SC_Static,
             )
         };
-        if sdk_static {
-            diffs.push(format!(
-                "{name}: static in the SDK headers (no library symbol for the core to link)"
-            ));
-        }
-        let (os, ss) = (own.signature(own_ty), sdk.signature(sdk_ty));
-        if os == ss {
-            continue;
-        }
         let (op, sp) = (own.param_types(own_ty), sdk.param_types(sdk_ty));
         let mut detail = String::new();
         if op.len() != sp.len() {
@@ -521,8 +656,9 @@ pub fn check(c: &Check) -> Result<Checked, String> {
             });
             detail = format!(" (parameter {} `{pname}`: {} vs {})", i + 1, op[i], sp[i]);
         }
+        let stat = if is_static(sdk_fn) { "static " } else { "" };
         diffs.push(format!(
-            "{name}: `{os}` in {OWN}, `{ss}` in the SDK{detail}"
+            "{name}: `{os}` in {OWN}, {stat}`{ss}` in the SDK{detail}"
         ));
     }
 
@@ -538,12 +674,17 @@ pub fn check(c: &Check) -> Result<Checked, String> {
             .collect();
         files.sort();
         files.dedup();
-        return Ok(Checked { files, notes });
+        return Ok(Checked {
+            files,
+            notes,
+            calls_instead,
+            wrappers,
+        });
     }
     Err(format!(
         "K230_SDK_MPP_DIR={}: the SDK's MPP headers do not match the declarations the core is \
          written against ({OWN}), {} difference(s):\n  - {}\n\
-         Fix {OWN} (and the asserts in src/mpp.rs) to match this SDK, or point \
+         Fix {OWN} (and the asserts in src/mpp/mod.rs) to match this SDK, or point \
          K230_SDK_MPP_DIR at an MPP tree of the ABI generation being built \
          (default: 2024; --features abi-2025: 2025).",
         c.sdk_dir.display(),

@@ -281,6 +281,9 @@ k_s32 kd_mpi_venc_enable_idr(k_u32 chn_num, const k_bool idr_enable);
 k_s32 kd_mpi_venc_request_idr(k_u32 chn_num);
 #ifdef K230_MPP_ABI_2025
 k_s32 kd_mpi_venc_attach_vb_pool(k_u32 chn_num, k_u32 pool_id, k_u32 buff_num);
+/* Some 2025 SDKs export this instead and declare kd_mpi_venc_attach_vb_pool(chn, pool) as a
+ * static inline wrapper over it; a build against such an SDK calls this one (build.rs). */
+k_s32 kd_mpi_venc_attach_vb_pool_ex(k_u32 chn_num, k_u32 pool_id, k_s32 buff_num);
 k_s32 kd_mpi_venc_detach_vb_pool(k_u32 chn_num);
 #endif
 

@@ -9,7 +9,15 @@
 #   c. kd_mpi_venc_get_stream's timeout parameter k_s32 -> k_s64: the build fails and names
 #      the function;
 #   d. a tree of the other ABI generation fails in both directions (k_venc_attr; the 2025
-#      build's kd_mpi_venc_attach_vb_pool).
+#      build's kd_mpi_venc_attach_vb_pool);
+#   e. the two forms of the 2025 attach: an exported three-argument kd_mpi_venc_attach_vb_pool
+#      (the core calls it), or a two-argument static inline wrapper over an exported
+#      kd_mpi_venc_attach_vb_pool_ex (the core calls _ex); read off the archive's symbols;
+#   f. functions the SDK defines static inline (one with a pointer, one with a const
+#      parameter) in headers that include a generated k_autoconf_comm.h, <stdio.h> and
+#      <string.h>: without K230_SDK_CFLAGS the build stops naming the missing header and the
+#      variable; with it the core builds, for the host and for riscv64gc-unknown-none-elf,
+#      and calls the static functions through wrappers compiled with the SDK headers.
 # Uses its own cargo target dir (target/sdk-check) so that only k230-venc is rebuilt per case.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,7 +65,7 @@ expect_ok() {
         echo "sdk layout check: $what: builds"
     else
         cat "$work/log" >&2
-        echo "FAIL: $what: the build against an unmodified tree failed" >&2
+        echo "FAIL: $what: the build failed" >&2
         exit 1
     fi
 }
@@ -127,4 +135,91 @@ gen2024=$(make_tree gen2024)
 mutate "$gen2024" '#define K230_MPP_H' $'#define K230_MPP_H\n#undef K230_MPP_ABI_2025'
 expect_fail "d. abi-2025 build, 2024 tree" "k_venc_attr:|kd_mpi_venc_attach_vb_pool:" "$gen2024" \
     --features abi-2025
+# symbols LIB: "U name" for each undefined, "D name" for each defined global symbol.
+symbols() {
+    readelf -sW "$1" 2>/dev/null | awk '$8 != "" && ($5 == "GLOBAL" || $5 == "WEAK") {
+        print ($7 == "UND" ? "U " : "D ") $8 }' | sort -u
+}
+
+# expect_symbols WHAT LIB [U|D|-]NAME...: U/D: undefined/defined in LIB; -: neither.
+expect_symbols() {
+    local what=$1 lib=$2 want s
+    shift 2
+    s=$(symbols "$lib")
+    for want in "$@"; do
+        local kind=${want:0:1} name=${want:1}
+        if [ "$kind" = - ]; then
+            if grep -qE "^[UD] $name\$" <<<"$s"; then
+                echo "FAIL: $what: $(basename "$lib") still refers to $name" >&2
+                exit 1
+            fi
+        elif ! grep -qx "$kind $name" <<<"$s"; then
+            echo "FAIL: $what: $(basename "$lib") has no $( [ "$kind" = U ] && echo call to || echo definition of) $name" >&2
+            exit 1
+        fi
+    done
+    echo "    symbols: $*"
+}
+
+host_lib=$CARGO_TARGET_DIR/debug/libk230_venc.a
+attach3='k_s32 kd_mpi_venc_attach_vb_pool(k_u32 chn_num, k_u32 pool_id, k_u32 buff_num);'
+attach_ex='k_s32 kd_mpi_venc_attach_vb_pool_ex(k_u32 chn_num, k_u32 pool_id, k_s32 buff_num);'
+
+exported=$(make_tree attach-exported)
+mutate "$exported" '#define K230_MPP_H' $'#define K230_MPP_H\n#define K230_MPP_ABI_2025'
+mutate "$exported" "$attach_ex" ''
+expect_ok "e. 2025 tree, exported kd_mpi_venc_attach_vb_pool(chn, pool, n)" "$exported" \
+    --features abi-2025
+expect_symbols "e. exported attach" "$host_lib" Ukd_mpi_venc_attach_vb_pool -kd_mpi_venc_attach_vb_pool_ex
+
+inline=$(make_tree attach-inline)
+mutate "$inline" '#define K230_MPP_H' $'#define K230_MPP_H\n#define K230_MPP_ABI_2025'
+mutate "$inline" "$attach_ex" ''
+mutate "$inline" "$attach3" "$attach_ex"$'\nstatic inline k_s32 kd_mpi_venc_attach_vb_pool(k_u32 chn, k_u32 pool) {\n    return kd_mpi_venc_attach_vb_pool_ex(chn, pool, 0);\n}'
+expect_ok "e. 2025 tree, static inline kd_mpi_venc_attach_vb_pool(chn, pool) over _ex" "$inline" \
+    --features abi-2025
+grep -o 'note: kd_mpi_venc_attach_vb_pool is static.*' "$work/log" | head -n 1 | sed 's/^/    /'
+grep -q 'the core calls kd_mpi_venc_attach_vb_pool_ex instead' "$work/log" ||
+    { cat "$work/log" >&2; echo "FAIL: e. no note on the attach the core calls" >&2; exit 1; }
+expect_symbols "e. static inline attach" "$host_lib" Ukd_mpi_venc_attach_vb_pool_ex -kd_mpi_venc_attach_vb_pool
+
+# f. static inline functions, a generated config header and libc headers.
+wrapped=$(make_tree wrapped)
+mkdir -p "$work/generated"
+echo '#define CONFIG_K230_MPP_TEST 1' >"$work/generated/k_autoconf_comm.h"
+mutate "$wrapped" '#define K230_MPP_H' $'#define K230_MPP_H\n#include "k_autoconf_comm.h"\n#include <stdio.h>\n#include <string.h>'
+mutate "$wrapped" 'k_s32 kd_mpi_venc_query_status(k_u32 chn_num, k_venc_chn_status *status);' \
+    $'k_s32 kd_mpi_venc_query_status_impl(k_u32 chn_num, k_venc_chn_status *status);\nstatic inline k_s32 kd_mpi_venc_query_status(k_u32 chn_num, k_venc_chn_status *status) {\n    return kd_mpi_venc_query_status_impl(chn_num, status);\n}'
+mutate "$wrapped" 'k_s32 kd_mpi_venc_enable_idr(k_u32 chn_num, const k_bool idr_enable);' \
+    $'k_s32 kd_mpi_venc_set_idr(k_u32 chn_num, k_bool idr_enable);\nstatic inline k_s32 kd_mpi_venc_enable_idr(k_u32 chn_num, const k_bool idr_enable) {\n    return kd_mpi_venc_set_idr(chn_num, idr_enable);\n}'
+if build "$wrapped" || ! grep -q "'k_autoconf_comm.h' file not found" "$work/log" ||
+    ! grep -q 'K230_SDK_CFLAGS' "$work/log"; then
+    cat "$work/log" >&2
+    echo "FAIL: f. without K230_SDK_CFLAGS the build must stop naming the missing header and the variable" >&2
+    exit 1
+fi
+echo "sdk layout check: f. generated config header missing: stops with"
+grep -o "fatal error: 'k_autoconf_comm.h' file not found" "$work/log" | head -n 1 | sed 's/^/    /'
+export K230_SDK_CFLAGS="-I$work/generated"
+expect_ok "f. static inline functions, K230_SDK_CFLAGS=-I<generated>" "$wrapped"
+expect_symbols "f. wrappers" "$host_lib" Dk230_venc_shim__kd_mpi_venc_query_status \
+    Dk230_venc_shim__kd_mpi_venc_enable_idr Ukd_mpi_venc_query_status_impl Ukd_mpi_venc_set_idr \
+    -kd_mpi_venc_query_status -kd_mpi_venc_enable_idr
+rv=riscv64gc-unknown-none-elf
+rv_cc=${CROSS_COMPILE:-riscv64-linux-gnu-}gcc
+if command -v "$rv_cc" >/dev/null; then
+    export CC_riscv64gc_unknown_none_elf=$rv_cc
+    expect_ok "f. the same for $rv (CC_${rv//-/_}=$rv_cc)" "$wrapped" --target "$rv"
+    expect_symbols "f. wrappers, $rv" "$CARGO_TARGET_DIR/$rv/debug/libk230_venc.a" \
+        Dk230_venc_shim__kd_mpi_venc_query_status Ukd_mpi_venc_query_status_impl
+else
+    echo "sdk layout check: f. $rv skipped: $rv_cc not found (scripts/setup.sh installs it)"
+fi
+unset K230_SDK_CFLAGS
+
+# A static function whose signature differs is a difference, not a wrapper.
+static_diff=$(make_tree static-diff)
+mutate "$static_diff" 'k_s32 kd_mpi_venc_stop_chn(k_u32 chn_num);' \
+    'static inline k_s32 kd_mpi_venc_stop_chn(k_u64 chn_num) { (void)chn_num; return 0; }'
+expect_fail "f. static kd_mpi_venc_stop_chn(k_u64)" "kd_mpi_venc_stop_chn:" "$static_diff"
 echo "sdk layout check: ok"

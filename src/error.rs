@@ -42,6 +42,15 @@ pub enum Error {
         /// The value given.
         got: i64,
     },
+    /// `arg` must be one of `choices` (values of a C enum, named); `got` is the value given.
+    OneOf {
+        /// Argument name.
+        arg: &'static str,
+        /// The values allowed, with their names.
+        choices: &'static [Named],
+        /// The value given.
+        got: i64,
+    },
     /// `arg` does not fit the rest of the arguments; `why` explains.
     Invalid {
         /// Argument name.
@@ -130,9 +139,10 @@ impl Error {
     /// The Python exception family.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Range { .. } | Error::Invalid { .. } | Error::Expected { .. } => {
-                ErrorKind::Value
-            }
+            Error::Range { .. }
+            | Error::OneOf { .. }
+            | Error::Invalid { .. }
+            | Error::Expected { .. } => ErrorKind::Value,
             Error::Type { .. } => ErrorKind::Type,
             Error::State { .. } | Error::Order { .. } | Error::Capacity { .. } => {
                 ErrorKind::Runtime
@@ -165,6 +175,18 @@ impl fmt::Display for Error {
         match *self {
             Error::Range { arg, allowed, got } => {
                 write!(f, "{arg} must be {allowed} (got {})", Got(got))
+            }
+            Error::OneOf { arg, choices, got } => {
+                write!(f, "{arg} must be ")?;
+                for (i, c) in choices.iter().enumerate() {
+                    let sep = match i {
+                        0 => "",
+                        _ if i + 1 == choices.len() => " or ",
+                        _ => ", ",
+                    };
+                    write!(f, "{sep}{} ({}{})", c.name, c.value, c.note)?;
+                }
+                write!(f, " (got {})", Got(got))
             }
             Error::Expected {
                 arg,
@@ -208,6 +230,18 @@ impl fmt::Display for Error {
             }
         }
     }
+}
+
+/// A value of a C enum and the name a script knows it by (`note`: more words, such as
+/// ", NV12", printed after the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named {
+    /// The value, as the MPP headers built against define it.
+    pub value: u32,
+    /// Its name in scripts.
+    pub name: &'static str,
+    /// Printed after the value, e.g. ", NV12"; usually "".
+    pub note: &'static str,
 }
 
 /// One failed MPP call: which, and its code.

@@ -14,6 +14,14 @@ pub use crate::mpp::err::MppError;
 /// Result of one MPP call.
 pub type MppResult<T = ()> = core::result::Result<T, MppError>;
 
+/// The name of the function [`Mpp::venc_attach_vb_pool`] calls, for errors: the SDK built
+/// against decides (`functions::ALTERNATIVES`, build.rs).
+#[cfg(not(k230_mpp_calls = "kd_mpi_venc_attach_vb_pool_ex"))]
+pub const VENC_ATTACH_CALL: &str = functions::VENC_ATTACH_VB_POOL;
+/// The name of the function [`Mpp::venc_attach_vb_pool`] calls (here the SDK's `_ex` form).
+#[cfg(k230_mpp_calls = "kd_mpi_venc_attach_vb_pool_ex")]
+pub const VENC_ATTACH_CALL: &str = functions::VENC_ATTACH_VB_POOL_EX;
+
 /// Converts a `k_s32` return value.
 #[inline]
 pub fn code(ret: k_s32) -> MppResult {
@@ -205,10 +213,20 @@ impl Mpp for K230Mpp {
         // SAFETY: scalar argument only.
         code(unsafe { kd_mpi_vb_destory_pool(pool) })
     }
-    #[cfg(feature = "abi-2025")]
+    #[cfg(all(
+        feature = "abi-2025",
+        not(k230_mpp_calls = "kd_mpi_venc_attach_vb_pool_ex")
+    ))]
     fn venc_attach_vb_pool(&mut self, chn: u32, pool: u32, buf_num: u32) -> MppResult {
         // SAFETY: scalar arguments only.
         code(unsafe { kd_mpi_venc_attach_vb_pool(chn, pool, buf_num) })
+    }
+    #[cfg(all(feature = "abi-2025", k230_mpp_calls = "kd_mpi_venc_attach_vb_pool_ex"))]
+    fn venc_attach_vb_pool(&mut self, chn: u32, pool: u32, buf_num: u32) -> MppResult {
+        // SetOutBufs keeps buf_num far below i32::MAX.
+        let n = k_s32::try_from(buf_num).unwrap_or(k_s32::MAX);
+        // SAFETY: scalar arguments only.
+        code(unsafe { kd_mpi_venc_attach_vb_pool_ex(chn, pool, n) })
     }
     #[cfg(feature = "abi-2025")]
     fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {

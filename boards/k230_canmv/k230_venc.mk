@@ -16,7 +16,7 @@
 #    libraries, already on the CanMV link line) and abort/memcpy/memmove/memset/memcmp/bcmp
 #    (musl), see scripts/check_core_archive.sh;
 #  - generates the MPP bindings from the SDK's own headers when they are found, so the layout
-#    asserts of src/mpp.rs check the SDK, and picks the MPP ABI generation from them.
+#    asserts of src/mpp/mod.rs check the SDK, and picks the MPP ABI generation from them.
 #
 # Variables (set on the make command line or before the include):
 #   K230_VENC_RUST_TARGET   Rust target (default riscv64gc-unknown-linux-gnu)
@@ -25,6 +25,10 @@
 #   K230_VENC_TARGET_DIR    cargo target directory (default <repo>/target/canmv)
 #   K230_VENC_SDK_MPP_DIR   the SDK's MPP tree (default $(SDK_RTSMART_SRC_DIR)/mpp if it has
 #                           userapps/api/mpi_venc_api.h; empty: the project's include/k230_mpp.h)
+#   K230_VENC_SDK_CFLAGS    extra C flags for reading the SDK's headers (exported as
+#                           K230_SDK_CFLAGS): the 2025 SDK's headers include a generated
+#                           k_autoconf_comm.h and libc headers, e.g. -I<dir of k_autoconf_comm.h>
+#                           -isystem <toolchain sysroot>/usr/include
 #   K230_VENC_ABI           auto (default), 2024 or 2025: the MPP ABI generation; auto is 2025
 #                           when the SDK's mpi_venc_api.h declares kd_mpi_venc_attach_vb_pool
 #   K230_VENC_CARGO_FLAGS   extra cargo arguments (mpy_glue/micropython.mk)
@@ -48,6 +52,18 @@ export CARGO_TARGET_$(K230_VENC_TRIPLE_VAR)_RUSTFLAGS := $(K230_VENC_RUSTFLAGS)
 K230_VENC_SDK_MPP_DIR ?= $(if $(SDK_RTSMART_SRC_DIR),$(patsubst %/userapps/api/mpi_venc_api.h,%,$(wildcard $(SDK_RTSMART_SRC_DIR)/mpp/userapps/api/mpi_venc_api.h)))
 ifneq ($(K230_VENC_SDK_MPP_DIR),)
 export K230_SDK_MPP_DIR := $(abspath $(K230_VENC_SDK_MPP_DIR))
+endif
+
+ifneq ($(K230_VENC_SDK_CFLAGS),)
+export K230_SDK_CFLAGS := $(K230_VENC_SDK_CFLAGS)
+endif
+# MPP functions an SDK defines static inline are called through C wrappers compiled with its
+# headers (build.rs), by the port's compiler unless CC_<target> is set already.
+K230_VENC_CC_VAR := CC_$(subst -,_,$(K230_VENC_RUST_TARGET))
+ifneq ($(CROSS_COMPILE),)
+ifeq ($(origin $(K230_VENC_CC_VAR)),undefined)
+export $(K230_VENC_CC_VAR) := $(CROSS_COMPILE)gcc
+endif
 endif
 
 K230_VENC_ABI ?= auto

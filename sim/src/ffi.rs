@@ -193,6 +193,27 @@ pub unsafe extern "C" fn kd_mpi_venc_attach_vb_pool(
     })
 }
 
+/// ABI 2025, as some SDKs export it (their `kd_mpi_venc_attach_vb_pool(chn, pool)` is a static
+/// inline wrapper over it): `kd_mpi_venc_attach_vb_pool` with a signed block count; a
+/// negative count is an illegal parameter.
+///
+/// # Safety
+/// None: takes no pointers.
+#[cfg(feature = "abi-2025")]
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_attach_vb_pool_ex(
+    chn_num: k_u32,
+    pool_id: k_u32,
+    buff_num: k_s32,
+) -> k_s32 {
+    guarded("kd_mpi_venc_attach_vb_pool_ex", || {
+        with_sim(|s| {
+            let n = u32::try_from(buff_num).map_err(|_| err::venc(err::num::ILLEGAL_PARAM))?;
+            venc::attach_vb_pool(s, chn_num, pool_id, n)
+        })
+    })
+}
+
 /// ABI 2025: detaches the pool attached with `kd_mpi_venc_attach_vb_pool`.
 ///
 /// # Safety

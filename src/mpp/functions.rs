@@ -57,9 +57,18 @@ mpp_functions! {
     }
     abi_2025 {
         VENC_ATTACH_VB_POOL = "kd_mpi_venc_attach_vb_pool",
+        // Some 2025 SDKs export only this one and make kd_mpi_venc_attach_vb_pool a
+        // two-argument static inline wrapper over it (facts sheet section 1); see ALTERNATIVES.
+        VENC_ATTACH_VB_POOL_EX = "kd_mpi_venc_attach_vb_pool_ex",
         VENC_DETACH_VB_POOL = "kd_mpi_venc_detach_vb_pool",
     }
 }
+
+/// Functions of which the core calls one: `(first, instead)`. Built against the project's
+/// declarations it calls `first`; against an SDK (`K230_SDK_MPP_DIR`) it calls `first` when
+/// the SDK declares it with the project's signature, otherwise `instead` (checked like any
+/// other), and build.rs sets `cfg(k230_mpp_calls = "<instead>")`.
+pub const ALTERNATIVES: &[(&str, &str)] = &[(VENC_ATTACH_VB_POOL, VENC_ATTACH_VB_POOL_EX)];
 
 /// Whether `name` is one of the listed functions of the generation `abi_2025` selects.
 pub fn is_used(name: &str, abi_2025: bool) -> bool {

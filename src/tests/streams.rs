@@ -154,7 +154,7 @@ fn send_frame_names_the_frame_field_that_is_wrong() {
         ),
         (
             |f| f.v_frame.pixel_format = 0,
-            "frame_info.v_frame.pixel_format must be Sensor.YUV420SP (31, NV12)",
+            "frame_info.v_frame.pixel_format must be Sensor.YUV420SP (",
         ),
         (
             |f| f.v_frame.phys_addr[0] = 0,
@@ -178,4 +178,45 @@ fn send_frame_names_the_frame_field_that_is_wrong() {
     f.v_frame.pixel_format = PIXEL_FORMAT_ARGB_8888;
     f.v_frame.phys_addr[1] = 0;
     send(&mut v, &f, 0).unwrap();
+}
+
+/// The pixel format values are those of the MPP headers built against (NV12 is 30 in the 2023
+/// k230_sdk, 31 in the CanMV MPP; BGRA8888 exists only in the latter), and the message names
+/// them: `make test` runs these tests against each real SDK tree it has.
+#[test]
+fn send_frame_takes_the_pixel_formats_of_the_headers_built_against() {
+    let mut v = at(ChnState::Started);
+    let nv12 = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+    let mut allowed = format!("Sensor.YUV420SP ({nv12}, NV12)");
+    #[cfg(k230_pixel_format_bgra_8888)]
+    allowed.push_str(&format!(
+        ", ARGB8888 ({PIXEL_FORMAT_ARGB_8888}) or BGRA8888 ({PIXEL_FORMAT_BGRA_8888})"
+    ));
+    #[cfg(not(k230_pixel_format_bgra_8888))]
+    allowed.push_str(&format!(" or ARGB8888 ({PIXEL_FORMAT_ARGB_8888})"));
+    #[cfg(not(k230_sdk_headers))]
+    assert_eq!(
+        allowed,
+        "Sensor.YUV420SP (31, NV12), ARGB8888 (11) or BGRA8888 (17)"
+    );
+    // The other generation's NV12 value is refused with the list of this one's.
+    let other = if nv12 == 31 { 30 } else { 31 };
+    for (value, ok) in [
+        (nv12, true),
+        (other, false),
+        (17, cfg!(k230_pixel_format_bgra_8888)),
+    ] {
+        let mut f = frame_640x480();
+        f.v_frame.pixel_format = value;
+        let r = send(&mut v, &f, 0);
+        if ok {
+            r.unwrap();
+        } else {
+            let e = r.unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("frame_info.v_frame.pixel_format must be {allowed} (got {value})")
+            );
+        }
+    }
 }

@@ -79,7 +79,7 @@ impl<M: Mpp> Venc<M> {
         let count = self.chns[c].outbufs.map_or(0, |b| b.count);
         self.mpp
             .venc_attach_vb_pool(c as u32, pool, count)
-            .map_err(failed(f::VENC_ATTACH_VB_POOL))?;
+            .map_err(failed(crate::hal::VENC_ATTACH_CALL))?;
         self.chns[c].attached = true;
         Ok(())
     }

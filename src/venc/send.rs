@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use super::{chn_index, Venc};
-use crate::error::{failed, Error, Result};
+use crate::error::{failed, Error, Named, Result};
 use crate::hal::Mpp;
 use crate::mpp::err::num;
 use crate::mpp::functions as f;
@@ -14,6 +14,28 @@ use crate::state::ChnState;
 /// How long one `SendFrame` waits for a free output buffer in all when the script gives no
 /// timeout (the manual's SendFrame has no timeout argument; CanMV uses 1000 ms).
 pub const SEND_TIMEOUT_MS: i32 = 1000;
+
+/// The pixel formats SendFrame accepts, with the values of the MPP headers the core is built
+/// against: NV12 is 31 in the CanMV MPP and 30 in the 2023 k230_sdk (v0.8), which has no
+/// BGRA8888 at all (build.rs sets `k230_pixel_format_bgra_8888` when the headers define it).
+pub const SENDABLE_PIXEL_FORMATS: &[Named] = &[
+    Named {
+        value: PIXEL_FORMAT_YUV_SEMIPLANAR_420,
+        name: "Sensor.YUV420SP",
+        note: ", NV12",
+    },
+    Named {
+        value: PIXEL_FORMAT_ARGB_8888,
+        name: "ARGB8888",
+        note: "",
+    },
+    #[cfg(k230_pixel_format_bgra_8888)]
+    Named {
+        value: PIXEL_FORMAT_BGRA_8888,
+        name: "BGRA8888",
+        note: "",
+    },
+];
 
 /// `got` must equal the channel's `want`, else an [`Error::Expected`] naming `arg`.
 fn expect(arg: &'static str, what: &'static str, want: u32, got: u32) -> Result<()> {
@@ -87,17 +109,17 @@ impl<M: Mpp> Venc<M> {
             h,
             f.height,
         )?;
-        let nv12 = f.pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420;
-        if !nv12
-            && f.pixel_format != PIXEL_FORMAT_ARGB_8888
-            && f.pixel_format != PIXEL_FORMAT_BGRA_8888
+        if !SENDABLE_PIXEL_FORMATS
+            .iter()
+            .any(|p| p.value == f.pixel_format)
         {
-            return Err(Error::Range {
+            return Err(Error::OneOf {
                 arg: "frame_info.v_frame.pixel_format",
-                allowed: "Sensor.YUV420SP (31, NV12), ARGB8888 (11) or BGRA8888 (17)",
+                choices: SENDABLE_PIXEL_FORMATS,
                 got: f.pixel_format as i64,
             });
         }
+        let nv12 = f.pixel_format == PIXEL_FORMAT_YUV_SEMIPLANAR_420;
         if f.phys_addr[0] == 0 {
             return Err(Error::Invalid {
                 arg: "frame_info.v_frame.phys_addr[0]",
