@@ -67,14 +67,15 @@ static mp_obj_t venc_k_video_frame_info(void) {
 MP_DEFINE_CONST_FUN_OBJ_0(venc_k_video_frame_info_obj, venc_k_video_frame_info);
 
 size_t venc_frame_arg(mp_obj_t o, uint8_t *out) {
-    // A uctypes struct, as k_video_frame_info() gives and CanMV scripts build by hand; the
-    // core checks its size and its fields.
+    // Any object with the frame in its buffer: the uctypes struct k_video_frame_info() gives
+    // (and CanMV scripts build by hand), or the frame info that CanMV's
+    // sensor.snapshot(dump_frame=True) returns (_media.py_video_frame_info); the core checks
+    // its size and its fields.
     mp_buffer_info_t buf;
-    // One lookup (mp_obj_is_type evaluates its type argument more than once).
-    const mp_obj_type_t *uctypes_struct = MP_OBJ_TO_PTR(venc_uctypes_const(MP_QSTR_struct));
-    if (!mp_obj_is_type(o, uctypes_struct) || !mp_get_buffer(o, &buf, MP_BUFFER_READ)) {
+    if (mp_obj_is_int(o) || mp_obj_is_str(o) || !mp_get_buffer(o, &buf, MP_BUFFER_READ)) {
         mp_raise_msg_varg(&mp_type_TypeError,
-            MP_ERROR_TEXT("frame_info must be a k_video_frame_info() struct, not %s"), mp_obj_get_type_str(o));
+            MP_ERROR_TEXT("frame_info must be a k_video_frame_info() struct or the frame of "
+                "sensor.snapshot(dump_frame=True), not %s"), mp_obj_get_type_str(o));
     }
     size_t len = buf.len < VENC_FRAME_INFO_SIZE + 1 ? buf.len : VENC_FRAME_INFO_SIZE + 1;
     memcpy(out, buf.buf, len);
