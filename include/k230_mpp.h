@@ -285,6 +285,9 @@ k_s32 kd_mpi_venc_attach_vb_pool(k_u32 chn_num, k_u32 pool_id, k_u32 buff_num);
  * static inline wrapper over it; a build against such an SDK calls this one (build.rs). */
 k_s32 kd_mpi_venc_attach_vb_pool_ex(k_u32 chn_num, k_u32 pool_id, k_s32 buff_num);
 k_s32 kd_mpi_venc_detach_vb_pool(k_u32 chn_num);
+/* A channel for the implicit-channel Encoder, and giving it back. */
+k_s32 kd_mpi_venc_request_chn(k_u32 *chn_num);
+k_s32 kd_mpi_venc_release_chn(k_u32 chn_num);
 #endif
 
 k_s32 kd_mpi_sys_bind(k_mpp_chn *src_chn, k_mpp_chn *dest_chn);

@@ -234,6 +234,26 @@ int32_t venc_set_out_bufs(int64_t chn,
 // `attr` is NULL or points at a valid `ChnAttr`; `err` is NULL or writable.
 int32_t venc_create(uint32_t owner, int64_t chn, const venc_chn_attr_t *attr, venc_error_t *err);
 
+// `Encoder.SetOutBufs(buf_num, width, height)` (the implicit-channel shape) checks its
+// arguments here; the glue keeps them for the Encoder's `Create(chnAttr)`.
+int32_t venc_check_out_bufs(int64_t buf_num, int64_t width, int64_t height, venc_error_t *err);
+
+// `Encoder.Create(chnAttr)` (the implicit-channel shape): takes a channel for `owner`,
+// with the output buffers of its `SetOutBufs(buf_num, width, height)` (`bufs`: those three,
+// or NULL when it was not called), creates it and stores its number in `*chn`.
+//
+// # Safety
+// `bufs` is NULL or points at 3 readable `int64_t`; `attr` is NULL or points at a valid
+// `ChnAttr`; `chn` is NULL or writable; `err` is NULL or writable.
+int32_t venc_create_requested(uint32_t owner,
+                              const int64_t *bufs,
+                              const venc_chn_attr_t *attr,
+                              int64_t *chn,
+                              venc_error_t *err);
+
+// `Encoder.chn`: the channel `owner` got from `Create(chnAttr)` and still has, or -1.
+int64_t venc_encoder_chn(uint32_t owner);
+
 // `Encoder.Start`.
 int32_t venc_start(int64_t chn, venc_error_t *err);
 

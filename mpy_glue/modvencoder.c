@@ -192,10 +192,18 @@ static venc_stream_data_obj_t *venc_stream_data_arg(mp_obj_t o) {
 
 // ---------------------------------------------------------------------------
 // Encoder
+//
+// Two call shapes, chosen per call by the arguments: the documented one names the channel
+// first (Start(chn), GetStream(chn, streamData), ...); the implicit-channel one of the newest
+// CanMV firmware leaves it out and uses the channel Create(chnAttr) requested
+// (Encoder.chn, -1 before). SetOutBufs tells them apart by the number of arguments (its
+// implicit form starts with an int too), the others by whether the first one is an int.
 
 typedef struct {
     mp_obj_base_t base;
     uint32_t owner; // channels this object created are torn down by its finaliser
+    bool has_bufs; // SetOutBufs(buf_num, width, height) was called: bufs holds its arguments
+    int64_t bufs[3];
 } venc_encoder_obj_t;
 
 // Encoder()
@@ -204,6 +212,7 @@ static mp_obj_t venc_encoder_make_new(const mp_obj_type_t *type, size_t n_args, 
     mp_arg_check_num(n_args, n_kw, 0, 0, false);
     venc_encoder_obj_t *self = mp_obj_malloc_with_finaliser(venc_encoder_obj_t, type);
     self->owner = venc_encoder_new();
+    self->has_bufs = false;
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -218,70 +227,144 @@ static mp_obj_t venc_encoder_del(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(venc_encoder_del_obj, venc_encoder_del);
 
-// Encoder.SetOutBufs(chn, buf_num, width, height)
+// The channel a call names: its first argument when that is an int (the documented shape,
+// `explicit_args` arguments after self), else Encoder.chn (the implicit shape,
+// `explicit_args` - 1 arguments). `*rest` points past the channel. Raises TypeError with
+// both forms when the count fits neither.
+static int64_t venc_chn_of(venc_encoder_obj_t *self, size_t n_args, const mp_obj_t *args,
+    size_t explicit_args, const char *forms, const mp_obj_t **rest) {
+    if (n_args > 1 && mp_obj_is_int(args[1])) {
+        if (n_args - 1 == explicit_args) {
+            *rest = args + 2;
+            return venc_int_arg(args[1], "chn");
+        }
+    } else if (n_args - 1 == explicit_args - 1) {
+        *rest = args + 1;
+        return venc_encoder_chn(self->owner);
+    }
+    mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("Encoder.%s (got %d arguments)"), forms, (int)(n_args - 1));
+}
+
+// Encoder.SetOutBufs(chn, buf_num, width, height), or SetOutBufs(buf_num, width, height)
+// for the channel the next Create(chnAttr) requests.
 static mp_obj_t venc_encoder_set_out_bufs(size_t n_args, const mp_obj_t *args) {
-    (void)n_args;
+    venc_encoder_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     venc_error_t err;
+    if (n_args == 4) {
+        int64_t bufs[3] = {
+            venc_int_arg(args[1], "buf_num"), venc_int_arg(args[2], "width"), venc_int_arg(args[3], "height"),
+        };
+        venc_check(venc_check_out_bufs(bufs[0], bufs[1], bufs[2], &err), &err, NULL);
+        memcpy(self->bufs, bufs, sizeof(bufs));
+        self->has_bufs = true;
+        return mp_const_none;
+    }
     venc_check(venc_set_out_bufs(venc_int_arg(args[1], "chn"), venc_int_arg(args[2], "buf_num"),
         venc_int_arg(args[3], "width"), venc_int_arg(args[4], "height"), &err), &err, NULL);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_set_out_bufs_obj, 5, 5, venc_encoder_set_out_bufs);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_set_out_bufs_obj, 4, 5, venc_encoder_set_out_bufs);
 
-// Encoder.Create(chn, chnAttr)
-static mp_obj_t venc_encoder_create(mp_obj_t self_in, mp_obj_t chn_in, mp_obj_t attr_in) {
-    venc_encoder_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    int64_t chn = venc_int_arg(chn_in, "chn");
-    if (!mp_obj_is_type(attr_in, &venc_chn_attr_type)) {
+static venc_chn_attr_obj_t *venc_chn_attr_arg(mp_obj_t o) {
+    if (!mp_obj_is_type(o, &venc_chn_attr_type)) {
         mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("chnAttr must be a ChnAttrStr, not %s"),
-            mp_obj_get_type_str(attr_in));
+            mp_obj_get_type_str(o));
     }
-    venc_chn_attr_obj_t *attr = MP_OBJ_TO_PTR(attr_in);
+    return MP_OBJ_TO_PTR(o);
+}
+
+// Encoder.Create(chn, chnAttr), or Create(chnAttr): requests a channel (Encoder.chn).
+static mp_obj_t venc_encoder_create(size_t n_args, const mp_obj_t *args) {
+    venc_encoder_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     venc_error_t err;
-    venc_check(venc_create(self->owner, chn, &attr->attr, &err), &err, NULL);
+    if (n_args == 2 && !mp_obj_is_int(args[1])) {
+        venc_chn_attr_obj_t *attr = venc_chn_attr_arg(args[1]);
+        int64_t chn = -1;
+        venc_check(venc_create_requested(self->owner, self->has_bufs ? self->bufs : NULL, &attr->attr, &chn, &err),
+            &err, NULL);
+        return mp_const_none;
+    }
+    const mp_obj_t *rest;
+    int64_t chn = venc_chn_of(self, n_args, args, 2, "Create takes (chn, chnAttr) or (chnAttr)", &rest);
+    venc_check(venc_create(self->owner, chn, &venc_chn_attr_arg(rest[0])->attr, &err), &err, NULL);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_3(venc_encoder_create_obj, venc_encoder_create);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_create_obj, 2, 3, venc_encoder_create);
 
-// Encoder.Start(chn)
-static mp_obj_t venc_encoder_start(mp_obj_t self_in, mp_obj_t chn_in) {
-    (void)self_in;
+// Encoder.Start(chn) / Start()
+static mp_obj_t venc_encoder_start(size_t n_args, const mp_obj_t *args) {
+    const mp_obj_t *rest;
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, "Start takes (chn) or ()", &rest);
     venc_error_t err;
-    venc_check(venc_start(venc_int_arg(chn_in, "chn"), &err), &err, NULL);
+    venc_check(venc_start(chn, &err), &err, NULL);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(venc_encoder_start_obj, venc_encoder_start);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_start_obj, 1, 2, venc_encoder_start);
 
-// Encoder.Stop(chn)
-static mp_obj_t venc_encoder_stop(mp_obj_t self_in, mp_obj_t chn_in) {
-    (void)self_in;
+// Encoder.Stop(chn) / Stop()
+static mp_obj_t venc_encoder_stop(size_t n_args, const mp_obj_t *args) {
+    const mp_obj_t *rest;
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, "Stop takes (chn) or ()", &rest);
     venc_error_t err;
-    venc_check(venc_stop(venc_int_arg(chn_in, "chn"), &err), &err, NULL);
+    venc_check(venc_stop(chn, &err), &err, NULL);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(venc_encoder_stop_obj, venc_encoder_stop);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_stop_obj, 1, 2, venc_encoder_stop);
 
-// Encoder.Destroy(chn)
-static mp_obj_t venc_encoder_destroy(mp_obj_t self_in, mp_obj_t chn_in) {
-    (void)self_in;
+// Encoder.Destroy(chn) / Destroy(): a channel Create(chnAttr) requested is given back.
+static mp_obj_t venc_encoder_destroy(size_t n_args, const mp_obj_t *args) {
+    const mp_obj_t *rest;
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, "Destroy takes (chn) or ()", &rest);
     venc_error_t err;
-    venc_check(venc_destroy(venc_int_arg(chn_in, "chn"), &err), &err, NULL);
+    venc_check(venc_destroy(chn, &err), &err, NULL);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(venc_encoder_destroy_obj, venc_encoder_destroy);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_destroy_obj, 1, 2, venc_encoder_destroy);
 
-// Encoder.SendFrame(chn, frame_info) -> 0, or the K230 code when no output
-// buffer became free within the timeout.
-static mp_obj_t venc_encoder_send_frame(mp_obj_t self_in, mp_obj_t chn_in, mp_obj_t frame_in) {
-    (void)self_in;
-    int64_t chn = venc_int_arg(chn_in, "chn");
+// Parses (chn, <obj>, timeout=<dflt>) or (<obj>, timeout=<dflt>), with keywords: the shape
+// is the documented one when the first positional argument is an int or `chn=` is given.
+// Fills chn (Encoder.chn for the implicit shape), obj and timeout.
+static void venc_parse_chn_obj_timeout(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args, qstr obj_name,
+    mp_int_t timeout_default, int64_t *chn, mp_obj_t *obj, int64_t *timeout) {
+    venc_encoder_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    bool explicit_chn = (n_args > 1 && mp_obj_is_int(pos_args[1]))
+        || (kw_args != NULL && mp_map_lookup(kw_args, MP_OBJ_NEW_QSTR(MP_QSTR_chn), MP_MAP_LOOKUP) != NULL);
+    size_t skip = explicit_chn ? 0 : 1;
+    mp_arg_t allowed_args[] = {
+        { MP_QSTR_chn, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { obj_name, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_timeout, MP_ARG_OBJ, {.u_obj = MP_OBJ_NEW_SMALL_INT(timeout_default)} },
+    };
+    mp_arg_val_t args[3];
+    size_t n_pos = n_args - 1;
+    if ((kw_args == NULL || kw_args->used == 0) && n_pos >= 2 - skip && n_pos <= 3 - skip) {
+        // The per-frame call is positional: take the arguments as they come (the table
+        // parse costs more than the rest of the glue's work here).
+        for (size_t i = 0; i < 3 - skip; i++) {
+            args[i + skip].u_obj = i < n_pos ? pos_args[1 + i] : allowed_args[i + skip].defval.u_obj;
+        }
+    } else {
+        mp_arg_parse_all(n_pos, pos_args + 1, kw_args, 3 - skip, allowed_args + skip, args + skip);
+    }
+    *chn = explicit_chn ? venc_int_arg(args[0].u_obj, "chn") : venc_encoder_chn(self->owner);
+    *obj = args[1].u_obj;
+    *timeout = venc_int_arg(args[2].u_obj, "timeout");
+}
+
+// Encoder.SendFrame(chn, frame_info, timeout=1000) / SendFrame(frame_info, timeout=1000) ->
+// 0, or the K230 code when no output buffer became free within the timeout (ms).
+static mp_obj_t venc_encoder_send_frame(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    int64_t chn, timeout;
+    mp_obj_t frame_in;
+    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_frame_info, VENC_SEND_TIMEOUT_MS, &chn, &frame_in,
+        &timeout);
     // The core reads a copy: the GIL is released while it waits.
     uint8_t frame[VENC_FRAME_INFO_SIZE + 1];
     size_t len = venc_frame_arg(frame_in, frame);
     venc_error_t err;
     venc_poll_ctx_t poll = { MP_OBJ_NULL };
     MP_THREAD_GIL_EXIT();
-    int32_t ret = venc_send_frame(chn, frame, len, VENC_SEND_TIMEOUT_MS, venc_poll, &poll, &err);
+    int32_t ret = venc_send_frame(chn, frame, len, timeout, venc_poll, &poll, &err);
     MP_THREAD_GIL_ENTER();
     if (ret == VENC_ERR_TIMEOUT) {
         return venc_uint_obj((uint32_t)err.code);
@@ -289,31 +372,17 @@ static mp_obj_t venc_encoder_send_frame(mp_obj_t self_in, mp_obj_t chn_in, mp_ob
     venc_check(ret, &err, &poll);
     return MP_OBJ_NEW_SMALL_INT(0);
 }
-static MP_DEFINE_CONST_FUN_OBJ_3(venc_encoder_send_frame_obj, venc_encoder_send_frame);
+static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_send_frame_obj, 1, venc_encoder_send_frame);
 
-// Encoder.GetStream(chn, streamData, timeout=-1) -> 0, or the K230 code
-// (K_ERR_VENC_BUF_EMPTY) when no stream came within the timeout. Fills the
-// StreamData lists in place: no heap allocation per frame.
+// Encoder.GetStream(chn, streamData, timeout=-1) / GetStream(streamData, timeout=-1) -> 0,
+// or the K230 code (K_ERR_VENC_BUF_EMPTY) when no stream came within the timeout. Fills
+// the StreamData lists in place: no heap allocation per frame.
 static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
-    enum { ARG_chn, ARG_streamData, ARG_timeout };
-    static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_chn, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_streamData, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_TIMEOUT_BLOCK)} },
-    };
-    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    if (kw_args->used == 0 && n_args >= 3 && n_args <= 4) {
-        // The per-frame call is positional: take the arguments as they come (the table
-        // parse costs more than the rest of the glue's work here).
-        args[ARG_chn].u_obj = pos_args[1];
-        args[ARG_streamData].u_obj = pos_args[2];
-        args[ARG_timeout].u_obj = n_args == 4 ? pos_args[3] : MP_OBJ_NEW_SMALL_INT(VENC_TIMEOUT_BLOCK);
-    } else {
-        mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
-    }
-    int64_t chn = venc_int_arg(args[ARG_chn].u_obj, "chn");
-    venc_stream_data_obj_t *sd = venc_stream_data_arg(args[ARG_streamData].u_obj);
-    int64_t timeout = venc_int_arg(args[ARG_timeout].u_obj, "timeout");
+    int64_t chn, timeout;
+    mp_obj_t sd_in;
+    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_streamData, VENC_TIMEOUT_BLOCK, &chn, &sd_in,
+        &timeout);
+    venc_stream_data_obj_t *sd = venc_stream_data_arg(sd_in);
 
     venc_pack_t packs[VENC_PACK_CNT_MAX];
     uint32_t token = sd->token, count = 0;
@@ -355,11 +424,12 @@ static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args,
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_get_stream_obj, 1, venc_encoder_get_stream);
 
-// Encoder.ReleaseStream(chn, streamData)
-static mp_obj_t venc_encoder_release_stream(mp_obj_t self_in, mp_obj_t chn_in, mp_obj_t sd_in) {
-    (void)self_in;
-    int64_t chn = venc_int_arg(chn_in, "chn");
-    venc_stream_data_obj_t *sd = venc_stream_data_arg(sd_in);
+// Encoder.ReleaseStream(chn, streamData) / ReleaseStream(streamData)
+static mp_obj_t venc_encoder_release_stream(size_t n_args, const mp_obj_t *args) {
+    const mp_obj_t *rest;
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 2,
+        "ReleaseStream takes (chn, streamData) or (streamData)", &rest);
+    venc_stream_data_obj_t *sd = venc_stream_data_arg(rest[0]);
     venc_error_t err;
     // The core clears the token when the stream is gone (released or let go).
     uint32_t token = sd->token;
@@ -368,7 +438,20 @@ static mp_obj_t venc_encoder_release_stream(mp_obj_t self_in, mp_obj_t chn_in, m
     venc_check(ret, &err, NULL);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_3(venc_encoder_release_stream_obj, venc_encoder_release_stream);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_release_stream_obj, 2, 3, venc_encoder_release_stream);
+
+// Encoder.chn: the channel Create(chnAttr) requested, -1 before (and after Destroy).
+static void venc_encoder_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    venc_encoder_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (attr == MP_QSTR_chn && dest[0] == MP_OBJ_NULL) {
+        dest[0] = mp_obj_new_int_from_ll(venc_encoder_chn(self->owner));
+        return;
+    }
+    if (dest[0] == MP_OBJ_NULL) {
+        // Methods and constants: the locals dict.
+        dest[1] = MP_OBJ_SENTINEL;
+    }
+}
 
 static const mp_rom_map_elem_t venc_encoder_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&venc_encoder_del_obj) },
@@ -398,6 +481,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     MP_QSTR_Encoder,
     MP_TYPE_FLAG_NONE,
     make_new, venc_encoder_make_new,
+    attr, venc_encoder_attr,
     locals_dict, &venc_encoder_locals
     );
 

@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind};
 use crate::frame::{FrameField, FRAME_FIELDS, FRAME_FIELD_COUNT, FRAME_INFO_SIZE};
 use crate::hal::Platform;
 use crate::mpp::*;
-use crate::venc::{PackInfo, Venc, CHN_COUNT, PACK_CNT_MAX};
+use crate::venc::{OutBufs, PackInfo, Venc, CHN_COUNT, PACK_CNT_MAX};
 use crate::wait::{self, Poll};
 
 /// The module state: one per process, like the K230's VENC device.
@@ -246,6 +246,60 @@ pub unsafe extern "C" fn venc_create(
         return null_arg("chnAttr", err);
     };
     status(VENC.lock().create(owner, chn, attr), err)
+}
+
+/// `Encoder.SetOutBufs(buf_num, width, height)` (the implicit-channel shape) checks its
+/// arguments here; the glue keeps them for the Encoder's `Create(chnAttr)`.
+#[no_mangle]
+pub extern "C" fn venc_check_out_bufs(
+    buf_num: i64,
+    width: i64,
+    height: i64,
+    err: *mut VencError,
+) -> i32 {
+    status(OutBufs::check(buf_num, width, height).map(|_| ()), err)
+}
+
+/// `Encoder.Create(chnAttr)` (the implicit-channel shape): takes a channel for `owner`,
+/// with the output buffers of its `SetOutBufs(buf_num, width, height)` (`bufs`: those three,
+/// or NULL when it was not called), creates it and stores its number in `*chn`.
+///
+/// # Safety
+/// `bufs` is NULL or points at 3 readable `int64_t`; `attr` is NULL or points at a valid
+/// `ChnAttr`; `chn` is NULL or writable; `err` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn venc_create_requested(
+    owner: u32,
+    bufs: *const i64,
+    attr: *const ChnAttr,
+    chn: *mut i64,
+    err: *mut VencError,
+) -> i32 {
+    // SAFETY: per the contract above.
+    let (Some(attr), Some(chn)) = (unsafe { attr.as_ref() }, unsafe { chn.as_mut() }) else {
+        return null_arg("chnAttr", err);
+    };
+    // SAFETY: per the contract above.
+    let bufs = match unsafe { bufs.cast::<[i64; 3]>().as_ref() } {
+        Some(&[n, w, h]) => match OutBufs::check(n, w, h) {
+            Ok(b) => Some(b),
+            Err(e) => return report(err, &e),
+        },
+        None => None,
+    };
+    match VENC.lock().create_requested(owner, bufs, attr) {
+        Ok(c) => {
+            *chn = c as i64;
+            0
+        }
+        Err(e) => report(err, &e),
+    }
+}
+
+/// `Encoder.chn`: the channel `owner` got from `Create(chnAttr)` and still has, or -1.
+#[no_mangle]
+pub extern "C" fn venc_encoder_chn(owner: u32) -> i64 {
+    VENC.lock().owner_chn(owner)
 }
 
 /// `Encoder.Start`.

@@ -51,6 +51,12 @@ pub enum Error {
         /// The value given.
         got: i64,
     },
+    /// `op` was given channel -1: the channel of an `Encoder` that has not requested one
+    /// (`Encoder.chn` is -1 until `Create(chnAttr)`).
+    NoChannel {
+        /// The method, e.g. `Start`.
+        op: &'static str,
+    },
     /// `arg` does not fit the rest of the arguments; `why` explains.
     Invalid {
         /// Argument name.
@@ -140,6 +146,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Range { .. }
+            | Error::NoChannel { .. }
             | Error::OneOf { .. }
             | Error::Invalid { .. }
             | Error::Expected { .. } => ErrorKind::Value,
@@ -194,6 +201,11 @@ impl fmt::Display for Error {
                 what,
                 got,
             } => write!(f, "{arg} must be {want} ({what}) (got {})", Got(got)),
+            Error::NoChannel { op } => write!(
+                f,
+                "{op}: no channel requested yet (chn -1: Encoder.chn is -1 until Create(chnAttr) \
+                 requests one); call Create(chnAttr) first, or name a channel 0..3"
+            ),
             Error::Invalid { arg, why } => write!(f, "{arg}: {why}"),
             Error::Type { arg, expected } => write!(f, "{arg} must be {expected}"),
             Error::State {

@@ -82,6 +82,12 @@ pub trait Mpp: Clone {
     /// `kd_mpi_vb_destory_pool` (the SDK's spelling).
     #[cfg(feature = "abi-2025")]
     fn vb_destroy_pool(&mut self, pool: u32) -> MppResult;
+    /// `kd_mpi_venc_request_chn`: a channel nobody has requested or created.
+    #[cfg(feature = "abi-2025")]
+    fn venc_request_chn(&mut self) -> MppResult<u32>;
+    /// `kd_mpi_venc_release_chn`: gives a requested channel back.
+    #[cfg(feature = "abi-2025")]
+    fn venc_release_chn(&mut self, chn: u32) -> MppResult;
     /// `kd_mpi_venc_attach_vb_pool`: `buf_num` blocks of `pool` become the channel's output buffers.
     #[cfg(feature = "abi-2025")]
     fn venc_attach_vb_pool(&mut self, chn: u32, pool: u32, buf_num: u32) -> MppResult;
@@ -232,5 +238,17 @@ impl Mpp for K230Mpp {
     fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
         // SAFETY: scalar argument only.
         code(unsafe { kd_mpi_venc_detach_vb_pool(chn) })
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_request_chn(&mut self) -> MppResult<u32> {
+        let mut chn: k_u32 = 0;
+        // SAFETY: `chn` is a valid local for the duration of the call.
+        code(unsafe { kd_mpi_venc_request_chn(&mut chn) })?;
+        Ok(chn)
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_release_chn(&mut self, chn: u32) -> MppResult {
+        // SAFETY: scalar argument only.
+        code(unsafe { kd_mpi_venc_release_chn(chn) })
     }
 }

@@ -216,7 +216,7 @@ static mp_obj_t k230sim_stats(void) {
     k230_sim_stats st;
     memset(&st, 0, sizeof(st));
     k230_sim_get_stats(&st);
-    mp_obj_t d = mp_obj_new_dict(10);
+    mp_obj_t d = mp_obj_new_dict(11);
     k230sim_dict_set(d, MP_QSTR_venc_channels_created, mp_obj_new_int_from_uint(st.venc_channels_created));
     k230sim_dict_set(d, MP_QSTR_venc_channels_started, mp_obj_new_int_from_uint(st.venc_channels_started));
     k230sim_dict_set(d, MP_QSTR_venc_streams_held, mp_obj_new_int_from_uint(st.venc_streams_held));
@@ -227,6 +227,7 @@ static mp_obj_t k230sim_stats(void) {
     k230sim_dict_set(d, MP_QSTR_binds, mp_obj_new_int_from_uint(st.binds));
     k230sim_dict_set(d, MP_QSTR_vb_inited, mp_obj_new_int_from_uint(st.vb_inited));
     k230sim_dict_set(d, MP_QSTR_vicap_running, mp_obj_new_int_from_uint(st.vicap_running));
+    k230sim_dict_set(d, MP_QSTR_venc_channels_requested, mp_obj_new_int_from_uint(st.venc_channels_requested));
     return d;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
@@ -252,6 +253,8 @@ static void k230sim_exit_report(void) {
         return;
     }
     k230_sim_fault_clear();
+    // The 2026 firmware stops the IDE preview at script end too.
+    k230_sim_ide_preview(0, NULL);
     venc_error_t err;
     int32_t ret = venc_deinit_all(&err);
     for (int32_t dev = 0; dev < 3; dev++) {
@@ -266,17 +269,34 @@ static void k230sim_exit_report(void) {
     }
     fprintf(f, "deinit_all=%d venc_channels_created=%u venc_channels_started=%u venc_streams_held=%u "
         "venc_frames_queued=%u mmz_blocks=%u mmz_bytes=%llu mappings=%u binds=%u vb_inited=%u "
-        "vicap_running=%u%s%s\n",
+        "vicap_running=%u venc_channels_requested=%u%s%s\n",
         (int)ret, (unsigned)st.venc_channels_created, (unsigned)st.venc_channels_started,
         (unsigned)st.venc_streams_held, (unsigned)st.venc_frames_queued, (unsigned)st.mmz_blocks,
         (unsigned long long)st.mmz_bytes, (unsigned)st.mappings, (unsigned)st.binds,
-        (unsigned)st.vb_inited, (unsigned)st.vicap_running, ret ? " error=" : "", ret ? err.msg : "");
+        (unsigned)st.vb_inited, (unsigned)st.vicap_running, (unsigned)st.venc_channels_requested,
+        ret ? " error=" : "", ret ? err.msg : "");
     fclose(f);
 }
 
 __attribute__((constructor)) static void k230sim_register_exit_report(void) {
     atexit(k230sim_exit_report);
 }
+
+// ---- the CanMV IDE preview ------------------------------------------------------------------
+
+// ide_preview(on) -> the VENC channel the simulated IDE preview holds, or None: on=True takes
+// one (channel 3 with the 2024 ABI, a requested one with the 2025 ABI), on=False gives it
+// back; without an argument, just tells. When the channel cannot be had, prints the
+// firmware's line and returns None (the preview is off), as the board does.
+static mp_obj_t k230sim_ide_preview(size_t n_args, const mp_obj_t *args) {
+    int32_t chn = -1;
+    int32_t ret = k230_sim_ide_preview(n_args == 0 ? -1 : mp_obj_is_true(args[0]), &chn);
+    if (ret != 0) {
+        mp_printf(&mp_plat_print, "[omv] kd_mpi_venc_create_chn error 0x%08x\n", (unsigned)ret);
+    }
+    return chn < 0 ? mp_const_none : MP_OBJ_NEW_SMALL_INT(chn);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(k230sim_ide_preview_obj, 0, 1, k230sim_ide_preview);
 
 // ---- codec backend -------------------------------------------------------------------------
 
@@ -314,6 +334,7 @@ static const mp_rom_map_elem_t k230sim_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_vicap_stop), MP_ROM_PTR(&k230sim_vicap_stop_obj) },
     { MP_ROM_QSTR(MP_QSTR_vicap_snapshot), MP_ROM_PTR(&k230sim_vicap_snapshot_obj) },
     { MP_ROM_QSTR(MP_QSTR_sensor_source), MP_ROM_PTR(&k230sim_sensor_source_obj) },
+    { MP_ROM_QSTR(MP_QSTR_ide_preview), MP_ROM_PTR(&k230sim_ide_preview_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault), MP_ROM_PTR(&k230sim_fault_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault_clear), MP_ROM_PTR(&k230sim_fault_clear_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&k230sim_stats_obj) },

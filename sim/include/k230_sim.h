@@ -35,6 +35,7 @@ typedef struct {
     uint32_t binds;               /* live kd_mpi_sys_bind pairs */
     uint32_t vb_inited;           /* 1 between kd_mpi_vb_init and kd_mpi_vb_exit */
     uint32_t vicap_running;       /* sensor devices running */
+    uint32_t venc_channels_requested; /* kd_mpi_venc_request_chn minus release (2025 ABI) */
 } k230_sim_stats;
 
 /* VICAP stand-in: dev 0..2, chn 0..2. Return 0 or a K_ERR code (module VICAP = 21). */
@@ -67,6 +68,12 @@ void k230_sim_fault_clear(void);
 uint32_t k230_sim_fault_fired(void);
 
 void k230_sim_get_stats(k230_sim_stats *out);
+
+/* The CanMV IDE preview's VENC channel: on > 0 takes one (the fixed channel 3 with the 2024
+ * ABI, a requested one with the 2025 ABI; a JPEG channel created by the "firmware"), 0 gives
+ * it back, on < 0 only asks. Returns 0 and the channel in *chn (-1 when off), or the K230 code of the create
+ * (or request) that failed: the preview then holds nothing. Also K230_SIM_IDE_PREVIEW=1. */
+int32_t k230_sim_ide_preview(int32_t on, int32_t *chn);
 
 /* Codec backend for channels created from now on, by name: "libav" (real x264 / x265 / JPEG,
  * the default) or "synthetic" (placeholder streams naming the encoded picture). The initial

@@ -214,6 +214,37 @@ pub unsafe extern "C" fn kd_mpi_venc_attach_vb_pool_ex(
     })
 }
 
+/// ABI 2025: a free channel for the caller, in `*chn_num`.
+///
+/// # Safety
+/// `chn_num` is NULL or writable.
+#[cfg(feature = "abi-2025")]
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_request_chn(chn_num: *mut k_u32) -> k_s32 {
+    guarded("kd_mpi_venc_request_chn", || {
+        // SAFETY: NULL or writable, per the function contract.
+        let Some(out) = (unsafe { chn_num.as_mut() }) else {
+            return err::venc(err::num::NULL_PTR);
+        };
+        with_sim(|s| {
+            *out = venc::request_chn(s)?;
+            Ok(())
+        })
+    })
+}
+
+/// ABI 2025: gives back a channel of `kd_mpi_venc_request_chn`.
+///
+/// # Safety
+/// None: takes no pointers.
+#[cfg(feature = "abi-2025")]
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_release_chn(chn_num: k_u32) -> k_s32 {
+    guarded("kd_mpi_venc_release_chn", || {
+        with_sim(|s| venc::release_chn(s, chn_num))
+    })
+}
+
 /// ABI 2025: detaches the pool attached with `kd_mpi_venc_attach_vb_pool`.
 ///
 /// # Safety
@@ -509,6 +540,29 @@ pub unsafe extern "C" fn k230_sim_fault_clear() {
 #[no_mangle]
 pub unsafe extern "C" fn k230_sim_fault_fired() -> u32 {
     state::lock().faults.fired()
+}
+
+/// The CanMV IDE preview's channel (`crate::ide`): `on` > 0 takes it, 0 gives it back, < 0
+/// only tells; its number (or -1) in `*chn`.
+///
+/// # Safety
+/// `chn` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_ide_preview(on: i32, chn: *mut i32) -> i32 {
+    let r = {
+        let mut sim = state::lock();
+        if on < 0 {
+            Ok(sim.ide_preview)
+        } else {
+            crate::ide::set_preview(&mut sim, on != 0)
+        }
+    };
+    state::global().notify();
+    // SAFETY: NULL or writable, per the function contract.
+    if let Some(out) = unsafe { chn.as_mut() } {
+        *out = r.ok().flatten().map_or(-1, |c| c as i32);
+    }
+    err::code(r.map(|_| ()))
 }
 
 /// Fills `out` with the current counters (no-op for NULL).

@@ -149,6 +149,7 @@ pub mod codec;
 pub mod err;
 pub mod fault;
 pub mod ffi;
+mod ide;
 pub mod policy;
 mod state;
 pub mod stats;

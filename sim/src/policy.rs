@@ -44,3 +44,22 @@ pub const Y4M_UNSUPPORTED: k_s32 = err::vicap(num::NOT_SUPPORT);
 /// VICAP start: a configured channel's size differs from the Y4M frame size (VICAP
 /// `ILLEGAL_PARAM`; the simulator does not scale).
 pub const Y4M_SIZE_MISMATCH: k_s32 = err::vicap(num::ILLEGAL_PARAM);
+/// `kd_mpi_venc_request_chn` (2025 ABI) hands out the lowest channel that is neither requested
+/// nor created (true), or the lowest one not requested, whatever was created by number
+/// (false). Evidence: none either way (facts sheet 1.4: the allocation is in the binary MPP
+/// library); every firmware user requests before it creates, so a driver that hands out one
+/// channel to two users would break the IDE preview beside a script that creates channel 0 by
+/// number, which CanMV's documentation lets scripts do. The core copes with both (it gives a
+/// channel it uses back and asks again).
+pub const REQUEST_CHN_SKIPS_CREATED: bool = true;
+/// `kd_mpi_venc_request_chn` when every channel is taken. CanMV's binding keeps no code
+/// ("mpi venc request chn failed."); the simulator says NOBUF (no free resource).
+pub const REQUEST_CHN_NONE_FREE: k_s32 = err::venc(num::NOBUF);
+/// `kd_mpi_venc_release_chn` of a channel that is still created (the firmware always
+/// destroys first): refused with NOT_PERM; of one not requested: UNEXIST.
+pub const RELEASE_CHN_CREATED: k_s32 = err::venc(num::NOT_PERM);
+/// The IDE preview's channel on the older firmware (facts sheet 5.4: the fixed channel 3,
+/// `VENC_MAX_CHN_NUMS - 1`); the 2025 generation requests one.
+pub const IDE_PREVIEW_FIXED_CHN: u32 = 3;
+/// The IDE preview's picture (a 640x480 display writeback, JPEG quality 90 as CanMV's default).
+pub const IDE_PREVIEW_SIZE: (u32, u32) = (640, 480);

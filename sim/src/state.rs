@@ -29,6 +29,11 @@ pub(crate) struct Sim {
     /// ABI 2025: pool attached to each channel (`kd_mpi_venc_attach_vb_pool`).
     #[cfg(feature = "abi-2025")]
     pub attach: [Option<venc::Attach>; venc::CHNS],
+    /// ABI 2025: channels handed out by `kd_mpi_venc_request_chn` and not released.
+    #[cfg(feature = "abi-2025")]
+    pub requested: [bool; venc::CHNS],
+    /// The channel the simulated CanMV IDE preview holds (`crate::ide`).
+    pub ide_preview: Option<u32>,
 }
 
 impl Sim {
@@ -44,6 +49,9 @@ impl Sim {
             vicap_source: vicap::Source::from_env(),
             #[cfg(feature = "abi-2025")]
             attach: [None; venc::CHNS],
+            #[cfg(feature = "abi-2025")]
+            requested: [false; venc::CHNS],
+            ide_preview: None,
         }
     }
 
@@ -59,7 +67,9 @@ impl Sim {
         #[cfg(feature = "abi-2025")]
         {
             self.attach = [None; venc::CHNS];
+            self.requested = [false; venc::CHNS];
         }
+        self.ide_preview = None;
         self.arena.reset();
     }
 }
@@ -74,9 +84,13 @@ static GLOBAL: OnceLock<Global> = OnceLock::new();
 
 /// The global state, created on first use.
 pub(crate) fn global() -> &'static Global {
-    GLOBAL.get_or_init(|| Global {
-        sim: Mutex::new(Sim::new()),
-        cv: Condvar::new(),
+    GLOBAL.get_or_init(|| {
+        let mut sim = Sim::new();
+        crate::ide::from_env(&mut sim);
+        Global {
+            sim: Mutex::new(sim),
+            cv: Condvar::new(),
+        }
     })
 }
 

@@ -26,12 +26,15 @@ pub struct K230SimStats {
     pub vb_inited: u32,
     /// Running sensor devices.
     pub vicap_running: u32,
+    /// VENC channels requested (`kd_mpi_venc_request_chn`, 2025 ABI) and not released.
+    pub venc_channels_requested: u32,
 }
 
 const _: () = {
-    assert!(std::mem::size_of::<K230SimStats>() == 48);
+    assert!(std::mem::size_of::<K230SimStats>() == 56);
     assert!(std::mem::offset_of!(K230SimStats, mmz_bytes) == 24);
     assert!(std::mem::offset_of!(K230SimStats, vicap_running) == 44);
+    assert!(std::mem::offset_of!(K230SimStats, venc_channels_requested) == 48);
 };
 
 /// Current counters.
@@ -48,5 +51,9 @@ pub(crate) fn collect(sim: &Sim) -> K230SimStats {
         binds: sim.binds.iter().flatten().count() as u32,
         vb_inited: u32::from(sim.vb.inited()),
         vicap_running: vicap::running_count(&sim.vicap),
+        #[cfg(feature = "abi-2025")]
+        venc_channels_requested: sim.requested.iter().filter(|&&r| r).count() as u32,
+        #[cfg(not(feature = "abi-2025"))]
+        venc_channels_requested: 0,
     }
 }

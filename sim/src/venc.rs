@@ -811,6 +811,36 @@ fn detach_record(sim: &mut Sim, c: usize) {
     }
 }
 
+/// `kd_mpi_venc_request_chn` (ABI 2025): a free channel (`policy::REQUEST_CHN_SKIPS_CREATED`),
+/// now the caller's until `kd_mpi_venc_release_chn`.
+#[cfg(feature = "abi-2025")]
+pub(crate) fn request_chn(sim: &mut Sim) -> KResult<u32> {
+    let c = (0..CHNS)
+        .find(|&c| {
+            let created = sim.venc[c].is_some();
+            let taken = sim.requested[c] || (policy::REQUEST_CHN_SKIPS_CREATED && created);
+            !taken
+        })
+        .ok_or(policy::REQUEST_CHN_NONE_FREE)?;
+    sim.requested[c] = true;
+    Ok(c as u32)
+}
+
+/// `kd_mpi_venc_release_chn` (ABI 2025): gives a requested channel back; it must be
+/// destroyed first (`policy::RELEASE_CHN_CREATED`).
+#[cfg(feature = "abi-2025")]
+pub(crate) fn release_chn(sim: &mut Sim, chn: u32) -> KResult {
+    let c = chn_index(chn)?;
+    if !sim.requested[c] {
+        return Err(err::venc(num::UNEXIST));
+    }
+    if sim.venc[c].is_some() {
+        return Err(policy::RELEASE_CHN_CREATED);
+    }
+    sim.requested[c] = false;
+    Ok(())
+}
+
 /// `kd_mpi_venc_attach_vb_pool` (ABI 2025): the channel's output buffers are the first
 /// `buff_num` blocks (0 = all) of a pool made by `kd_mpi_vb_create_pool`. Allowed before
 /// create (the usual order) or on a created, stopped channel without buffers.

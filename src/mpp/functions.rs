@@ -61,6 +61,9 @@ mpp_functions! {
         // two-argument static inline wrapper over it (facts sheet section 1); see ALTERNATIVES.
         VENC_ATTACH_VB_POOL_EX = "kd_mpi_venc_attach_vb_pool_ex",
         VENC_DETACH_VB_POOL = "kd_mpi_venc_detach_vb_pool",
+        // The channel of an implicit-channel Create(chnAttr) (facts sheet section 1).
+        VENC_REQUEST_CHN = "kd_mpi_venc_request_chn",
+        VENC_RELEASE_CHN = "kd_mpi_venc_release_chn",
     }
 }
 

@@ -594,3 +594,51 @@ fn a_call_out_of_script_is_reported_by_done_not_aborted() {
     assert!(text.contains("out of script"), "{text}");
     // The next test's script::lock() starts from a fresh script and module state.
 }
+
+#[test]
+fn the_implicit_channel_entry_points() {
+    let _g = script::lock();
+    let mut err = new_err();
+    // SetOutBufs(buf_num, width, height) checks its arguments at once.
+    assert_eq!(venc_check_out_bufs(0, 640, 480, &mut err), VENC_ERR_VALUE);
+    assert_eq!(msg(&err), "buf_num must be in 1..256 (got 0)");
+    assert_eq!(venc_check_out_bufs(4, 640, 480, &mut err), 0);
+    let owner = venc_encoder_new();
+    assert_eq!(venc_encoder_chn(owner), -1);
+    let attr = h264();
+    let bufs = [4i64, 640, 480];
+    let mut chn = 99i64;
+    // SAFETY: NULL is what is tested; the rest is valid.
+    let r = unsafe { venc_create_requested(owner, bufs.as_ptr(), null(), &mut chn, &mut err) };
+    assert_eq!((r, chn), (VENC_ERR_TYPE, 99));
+    // SAFETY: valid pointers; no SetOutBufs (NULL bufs).
+    let r = unsafe { venc_create_requested(owner, null(), &attr, &mut chn, &mut err) };
+    assert_runtime(
+        r,
+        &err,
+        "Create(chnAttr): call SetOutBufs(buf_num, width, height)",
+    );
+    // A method before Create names the missing channel.
+    assert_eq!(
+        venc_start(venc_encoder_chn(owner), &mut err),
+        VENC_ERR_VALUE
+    );
+    assert!(
+        msg(&err).starts_with("Start: no channel requested yet"),
+        "{}",
+        msg(&err)
+    );
+    // Create(chnAttr): the channel, its pool and the create.
+    let mut calls = abi_2025([Call::RequestChn, Call::CreatePool]);
+    calls.extend(create_calls(0));
+    expect(calls);
+    // SAFETY: valid pointers.
+    let r = unsafe { venc_create_requested(owner, bufs.as_ptr(), &attr, &mut chn, &mut err) };
+    assert_eq!((r, chn, venc_encoder_chn(owner)), (0, 0, 0));
+    // Destroy gives it all back.
+    expect([Expect::new(Call::DestroyChn(0))]);
+    expect(abi_2025([Call::DestroyPool(1), Call::ReleaseChn(0)]));
+    assert_eq!(venc_destroy(0, &mut err), 0);
+    assert_eq!(venc_encoder_chn(owner), -1);
+    done();
+}

@@ -21,6 +21,8 @@ use crate::mpp::*;
 #[derive(Default)]
 pub struct FakeState {
     pub created: [bool; 4],
+    /// Channels someone besides the core created (the IDE preview): create_chn says EXIST.
+    pub taken: [bool; 4],
     pub started: [bool; 4],
     pub frames: [VecDeque<Vec<u32>>; 4],
     /// Packs of the head frame already delivered.
@@ -41,6 +43,9 @@ pub struct FakeState {
     pub next_pool: u32,
     #[cfg(feature = "abi-2025")]
     pub attached: HashMap<u32, u32>,
+    /// Channels handed out by `kd_mpi_venc_request_chn` and not released.
+    #[cfg(feature = "abi-2025")]
+    pub requested: [bool; 4],
 }
 
 impl FakeState {
@@ -65,6 +70,9 @@ impl FakeState {
 impl FakeState {
     pub fn venc_create_chn(&mut self, chn: u32, attr: &k_venc_chn_attr) -> MppResult {
         self.check("create")?;
+        if self.taken[chn as usize] {
+            return Err(venc(num::EXIST));
+        }
         self.created[chn as usize] = true;
         self.last_attr = Some(*attr);
         Ok(())
@@ -213,6 +221,25 @@ impl FakeState {
         assert!(self.attached.insert(chn, pool).is_none(), "attached twice");
         Ok(())
     }
+    /// The lowest channel neither requested nor created (the simulator's policy).
+    #[cfg(feature = "abi-2025")]
+    pub fn venc_request_chn(&mut self) -> MppResult<u32> {
+        self.check("request")?;
+        let c = (0..4)
+            .find(|&c| !self.requested[c] && !self.created[c] && !self.taken[c])
+            .ok_or(venc(num::NOBUF))?;
+        self.requested[c] = true;
+        Ok(c as u32)
+    }
+    #[cfg(feature = "abi-2025")]
+    pub fn venc_release_chn(&mut self, chn: u32) -> MppResult {
+        self.check("release_chn")?;
+        let c = chn as usize;
+        assert!(!self.created[c], "releasing a created channel");
+        assert!(self.requested[c], "releasing a channel not requested");
+        self.requested[c] = false;
+        Ok(())
+    }
     #[cfg(feature = "abi-2025")]
     pub fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
         self.check("detach")?;
@@ -340,6 +367,16 @@ macro_rules! forward_mpp {
             fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
                 let $s = self;
                 $get.venc_detach_vb_pool(chn)
+            }
+            #[cfg(feature = "abi-2025")]
+            fn venc_request_chn(&mut self) -> MppResult<u32> {
+                let $s = self;
+                $get.venc_request_chn()
+            }
+            #[cfg(feature = "abi-2025")]
+            fn venc_release_chn(&mut self, chn: u32) -> MppResult {
+                let $s = self;
+                $get.venc_release_chn(chn)
             }
         }
     };

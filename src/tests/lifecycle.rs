@@ -48,11 +48,17 @@ fn state_by_operation_table() {
 
 #[test]
 fn channel_numbers_outside_0_to_3_are_value_errors() {
-    for chn in [-1i64, 4, i64::MAX, i64::MIN] {
+    for chn in [-1i64, -2, 4, i64::MAX, i64::MIN] {
         let mut v = at(ChnState::Started);
         let e = v.start(chn).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Value);
-        assert!(e.to_string().starts_with("chn must be in 0..3"), "{e}");
+        // -1 is Encoder.chn before Create(chnAttr): the message says so.
+        let want = if chn == -1 {
+            "Start: no channel requested yet (chn -1: Encoder.chn is -1 until Create(chnAttr)"
+        } else {
+            "chn must be in 0..3"
+        };
+        assert!(e.to_string().starts_with(want), "{e}");
         assert!(v.create(1, chn, &h264()).is_err());
         assert!(v.set_out_bufs(chn, 4, 640, 480).is_err());
         assert!(v.destroy(chn).is_err());

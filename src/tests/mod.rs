@@ -6,6 +6,7 @@ extern crate std;
 
 mod capi;
 pub mod fake;
+mod implicit;
 mod ledger;
 mod lifecycle;
 mod links;

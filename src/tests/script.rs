@@ -66,6 +66,12 @@ pub enum Call {
     Attach(u32),
     /// `kd_mpi_venc_detach_vb_pool(chn)`.
     Detach(u32),
+    /// `kd_mpi_venc_request_chn` (succeeds with the lowest channel not requested).
+    #[cfg(feature = "abi-2025")]
+    RequestChn,
+    /// `kd_mpi_venc_release_chn(chn)`.
+    #[cfg(feature = "abi-2025")]
+    ReleaseChn(u32),
 }
 
 /// What an expected call answers.
@@ -128,6 +134,7 @@ struct Script {
     binds: usize,
     vb: bool,
     pools: HashSet<u32>,
+    requested: HashSet<u32>,
     next_phys: u64,
     /// The first call out of script or broken rule.
     failure: Option<String>,
@@ -196,6 +203,11 @@ pub fn done() {
     assert_eq!(s.binds, 0, "binds not unbound");
     assert!(!s.vb, "VB not exited");
     assert!(s.pools.is_empty(), "pools not destroyed: {:?}", s.pools);
+    assert!(
+        s.requested.is_empty(),
+        "channels not released: {:?}",
+        s.requested
+    );
 }
 
 /// The MPP of test builds: every call goes through the script.
@@ -424,5 +436,23 @@ impl Mpp for Scripted {
     #[cfg(feature = "abi-2025")]
     fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
         self.plain(Call::Detach(chn))
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_request_chn(&mut self) -> MppResult<u32> {
+        self.call(Call::RequestChn, |s, r| {
+            status(r)?;
+            let c = (0..4).find(|c| !s.requested.contains(c)).unwrap_or(4);
+            s.requested.insert(c);
+            Ok(c)
+        })
+    }
+    #[cfg(feature = "abi-2025")]
+    fn venc_release_chn(&mut self, chn: u32) -> MppResult {
+        self.call(Call::ReleaseChn(chn), |s, r| {
+            status(r)?;
+            let was = s.requested.remove(&chn);
+            s.check(was, || format!("release of channel {chn}, not requested"));
+            Ok(())
+        })
     }
 }

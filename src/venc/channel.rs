@@ -2,7 +2,7 @@
 //! teardown that finalisers and deinit-all use.
 #![forbid(unsafe_code)]
 
-use super::{chn_index, Venc};
+use super::{chn_index, Venc, CHN_COUNT};
 use crate::attr::{ChnAttr, Codec};
 use crate::error::{failed, Error, Failure, Failures, Result};
 use crate::hal::Mpp;
@@ -24,6 +24,25 @@ pub struct OutBufs {
     pub height: u32,
 }
 
+impl OutBufs {
+    /// `SetOutBufs`'s `buf_num`, `width` and `height`, checked.
+    ///
+    /// # Errors
+    /// Range errors naming the argument.
+    pub fn check(buf_num: i64, width: i64, height: i64) -> Result<OutBufs> {
+        Ok(OutBufs {
+            count: in_range("buf_num", "in 1..256", buf_num, 1, MAX_OUT_BUFS)?,
+            width: in_range("width", "in 128..8192", width, 128, 8192)?,
+            height: in_range("height", "in 64..8192", height, 64, 8192)?,
+        })
+    }
+}
+
+/// The error of an implicit-channel Create(chnAttr) without SetOutBufs(buf_num, width, height).
+const NO_OUT_BUFS_IMPLICIT: Error = Error::Order {
+    what: "Create(chnAttr): call SetOutBufs(buf_num, width, height) on this Encoder first",
+};
+
 /// The error of a Create (or 2025 Start) without SetOutBufs.
 pub(super) const NO_OUT_BUFS: Error = Error::Order {
     what: "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first (before MediaManager.init())",
@@ -35,10 +54,12 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// Range errors for the arguments; [`Error::Order`] after `MediaManager.init()`.
     pub fn set_out_bufs(&mut self, chn: i64, buf_num: i64, width: i64, height: i64) -> Result<()> {
-        let c = chn_index(chn)?;
-        let count = in_range("buf_num", "in 1..256", buf_num, 1, MAX_OUT_BUFS)?;
-        let width = in_range("width", "in 128..8192", width, 128, 8192)?;
-        let height = in_range("height", "in 64..8192", height, 64, 8192)?;
+        let c = chn_index("SetOutBufs", chn)?;
+        let OutBufs {
+            count,
+            width,
+            height,
+        } = OutBufs::check(buf_num, width, height)?;
         // A VB exit that failed at the end of the previous script is retried first, so that
         // the next script's usual start (SetOutBufs, then MediaManager.init()) works.
         self.retry_vb_exit()?;
@@ -66,8 +87,134 @@ impl<M: Mpp> Venc<M> {
     /// Range/Invalid for `chn` and the attributes; State unless the channel is
     /// free; Order without SetOutBufs; Mpp when the driver refuses.
     pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
-        let c = chn_index(chn)?;
+        let c = chn_index("Create", chn)?;
         let cfg = attr.validate()?;
+        self.create_on(owner, c, &cfg)
+    }
+
+    /// `Encoder.Create(chnAttr)` (the implicit-channel shape) on behalf of `owner`, with the
+    /// output buffers its `SetOutBufs(buf_num, width, height)` asked for: takes a channel
+    /// (`kd_mpi_venc_request_chn` in the 2025 ABI, else the lowest one nobody uses, passing
+    /// over one the MPP says exists already, such as the IDE preview's), gives it those
+    /// buffers and creates it. A failed Create gives the channel back. Returns the channel.
+    ///
+    /// # Errors
+    /// As [`Venc::create`]; Order without SetOutBufs; Capacity when no channel is free;
+    /// Mpp when the request fails.
+    pub fn create_requested(
+        &mut self,
+        owner: u32,
+        bufs: Option<OutBufs>,
+        attr: &ChnAttr,
+    ) -> Result<usize> {
+        let cfg = attr.validate()?;
+        let bufs = bufs.ok_or(NO_OUT_BUFS_IMPLICIT)?;
+        self.retry_vb_exit()?;
+        let mut last = None;
+        while let Some(c) = self.request_chn(last)? {
+            self.chns[c].requested = true;
+            self.chns[c].outbufs = Some(bufs);
+            let r = self
+                .bufs_configured(c)
+                .and_then(|()| self.create_on(owner, c, &cfg));
+            match r {
+                Ok(()) => return Ok(c),
+                Err(e) => {
+                    let mut fs = Failures::new();
+                    fs.add(Err(e));
+                    self.give_back(c, &mut fs);
+                    let exists = crate::mpp::err::venc(crate::mpp::err::num::EXIST);
+                    let taken = matches!(e, Error::Mpp { call, err } if call == f::VENC_CREATE_CHN && err == exists);
+                    if !(taken && cfg!(not(feature = "abi-2025"))) {
+                        return Err(fs.result().err().unwrap_or(e));
+                    }
+                    // Someone else (the IDE preview) created it: try the next one.
+                    last = Some(c);
+                }
+            }
+        }
+        Err(Error::Capacity {
+            what: "Create(chnAttr): no VENC channel is free",
+            max: CHN_COUNT as u32,
+        })
+    }
+
+    /// A channel for [`Venc::create_requested`] (after `after`, if given), or None.
+    #[cfg(not(feature = "abi-2025"))]
+    fn request_chn(&mut self, after: Option<usize>) -> Result<Option<usize>> {
+        let first = after.map_or(0, |c| c + 1);
+        Ok((first..CHN_COUNT).find(|&c| {
+            let ch = &self.chns[c];
+            ch.state == ChnState::Free && ch.pending.is_none() && !ch.requested
+        }))
+    }
+
+    /// A channel for [`Venc::create_requested`]: the one `kd_mpi_venc_request_chn` hands out.
+    /// One the core already uses (an MPP that does not know about channels created by
+    /// number) is given back, and the request repeated.
+    #[cfg(feature = "abi-2025")]
+    fn request_chn(&mut self, _after: Option<usize>) -> Result<Option<usize>> {
+        let mut unusable = [false; CHN_COUNT];
+        let mut fs = Failures::new();
+        let mut got = None;
+        for _ in 0..CHN_COUNT {
+            let chn = self
+                .mpp
+                .venc_request_chn()
+                .map_err(failed(f::VENC_REQUEST_CHN))?;
+            let c = chn as usize;
+            if c >= CHN_COUNT || unusable[c] {
+                // Not one of ours (or again): nothing the core can use.
+                fs.add(
+                    self.mpp
+                        .venc_release_chn(chn)
+                        .map_err(failed(f::VENC_RELEASE_CHN)),
+                );
+                break;
+            }
+            let ch = &self.chns[c];
+            if ch.state == ChnState::Free && ch.pending.is_none() && !ch.requested {
+                got = Some(c);
+                break;
+            }
+            unusable[c] = true;
+        }
+        for c in (0..CHN_COUNT).filter(|&c| unusable[c]) {
+            fs.add(
+                self.mpp
+                    .venc_release_chn(c as u32)
+                    .map_err(failed(f::VENC_RELEASE_CHN)),
+            );
+        }
+        fs.result()?;
+        Ok(got)
+    }
+
+    /// Gives back channel `c` if it was requested: its pool, its SetOutBufs configuration
+    /// and (2025 ABI) the channel itself. What the MPP refuses is kept and retried by the
+    /// next teardown.
+    pub(super) fn give_back(&mut self, c: usize, fs: &mut Failures) {
+        let ch = &self.chns[c];
+        if !ch.requested || ch.state != ChnState::Free {
+            return;
+        }
+        let r = self.bufs_release(c);
+        let released = r.is_ok();
+        fs.add(r);
+        if !released {
+            return;
+        }
+        self.chns[c].outbufs = None;
+        #[cfg(feature = "abi-2025")]
+        if let Err(e) = self.mpp.venc_release_chn(c as u32) {
+            fs.add(Err(failed(f::VENC_RELEASE_CHN)(e)));
+            return;
+        }
+        self.chns[c].requested = false;
+    }
+
+    /// Create of the free channel `c` with the checked attributes `cfg`.
+    fn create_on(&mut self, owner: u32, c: usize, cfg: &crate::attr::EncConfig) -> Result<()> {
         // Only a channel that is not free has a failed release pending (`forget` clears it).
         if let Some(failed) = self.chns[c].pending {
             return Err(Error::Pending {
@@ -125,7 +272,7 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// State unless created and not started; Mpp.
     pub fn start(&mut self, chn: i64) -> Result<()> {
-        let c = chn_index(chn)?;
+        let c = chn_index("Start", chn)?;
         self.need("Start", c, &[ChnState::Created], |state| match state {
             ChnState::Started => "it is already started",
             _ => "call Create first",
@@ -144,7 +291,7 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// State when the channel is not created; Mpp, or Teardown when several calls failed.
     pub fn stop(&mut self, chn: i64) -> Result<()> {
-        let c = chn_index(chn)?;
+        let c = chn_index("Stop", chn)?;
         self.need("Stop", c, &[ChnState::Created, ChnState::Started], |_| {
             "call Create and Start first"
         })?;
@@ -176,7 +323,7 @@ impl<M: Mpp> Venc<M> {
     /// State when not created (e.g. a second Destroy) or still started; Mpp, or Teardown
     /// when several calls failed.
     pub fn destroy(&mut self, chn: i64) -> Result<()> {
-        let c = chn_index(chn)?;
+        let c = chn_index("Destroy", chn)?;
         self.need("Destroy", c, &[ChnState::Created], |state| match state {
             ChnState::Started => "call Stop first",
             _ => "nothing to destroy (already destroyed?)",
@@ -201,6 +348,8 @@ impl<M: Mpp> Venc<M> {
         }
         if self.chns[c].state == ChnState::Created {
             self.destroy_chn(c, fs);
+        } else if self.chns[c].requested {
+            self.give_back(c, fs);
         } else {
             fs.add(self.bufs_release(c));
         }
@@ -214,7 +363,11 @@ impl<M: Mpp> Venc<M> {
                 // refused to undo are left to release.
                 self.streams_gone_with_channel(c);
                 self.chns[c].forget();
-                fs.add(self.bufs_release(c));
+                if self.chns[c].requested {
+                    self.give_back(c, fs);
+                } else {
+                    fs.add(self.bufs_release(c));
+                }
             }
             Err(err) => self.note(c, fs, f::VENC_DESTROY_CHN, err),
         }

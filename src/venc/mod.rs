@@ -57,6 +57,9 @@ struct Channel {
     /// The last release of the channel itself that the MPP refused (stop or destroy),
     /// until a teardown gets it through.
     pending: Option<Failure>,
+    /// Taken by `Create(chnAttr)` (the implicit-channel shape): `kd_mpi_venc_request_chn`
+    /// in the 2025 ABI, the core's own pick otherwise; given back when it is destroyed.
+    requested: bool,
 }
 
 impl Channel {
@@ -72,6 +75,7 @@ impl Channel {
         held: [stream::Held::EMPTY; MAX_HELD + 1],
         generation: 0,
         pending: None,
+        requested: false,
     };
 
     /// Back to free after a destroy (the SetOutBufs configuration stays; the destroy
@@ -100,11 +104,19 @@ pub struct Venc<M> {
     next_owner: u32,
 }
 
-/// Checks a channel number.
+/// The channel number of an `Encoder` without a channel (`Encoder.chn` before
+/// `Create(chnAttr)`).
+pub const NO_CHN: i64 = -1;
+
+/// Checks the channel number `op` was given.
 ///
 /// # Errors
-/// [`crate::error::Error::Range`] outside 0..3.
-pub fn chn_index(chn: i64) -> Result<usize> {
+/// [`crate::error::Error::NoChannel`] for [`NO_CHN`]; [`crate::error::Error::Range`] outside
+/// 0..3.
+pub fn chn_index(op: &'static str, chn: i64) -> Result<usize> {
+    if chn == NO_CHN {
+        return Err(crate::error::Error::NoChannel { op });
+    }
     in_range(
         "chn",
         "in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3)",
@@ -153,6 +165,15 @@ impl<M: Mpp> Venc<M> {
         let id = self.next_owner;
         self.next_owner = self.next_owner.wrapping_add(1).max(1);
         id
+    }
+
+    /// `Encoder.chn`: the channel `owner` got from `Create(chnAttr)` and still has, or
+    /// [`NO_CHN`].
+    pub fn owner_chn(&self, owner: u32) -> i64 {
+        self.chns
+            .iter()
+            .position(|ch| owner != 0 && ch.requested && ch.owner == owner)
+            .map_or(NO_CHN, |c| c as i64)
     }
 
     /// Refuses `op` unless channel `c` is in one of the `ok` states; `hint` tells, for the

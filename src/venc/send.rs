@@ -84,7 +84,7 @@ impl<M: Mpp> Venc<M> {
         frame: &k_video_frame_info,
         timeout_ms: i64,
     ) -> Result<(usize, i64)> {
-        let c = chn_index(chn)?;
+        let c = chn_index("SendFrame", chn)?;
         let timeout = in_range(
             "timeout",
             "0 (non-blocking) or a positive number of milliseconds",
