@@ -67,10 +67,10 @@ pub enum Call {
     /// `kd_mpi_venc_detach_vb_pool(chn)`.
     Detach(u32),
     /// `kd_mpi_venc_request_chn` (succeeds with the lowest channel not requested).
-    #[cfg(feature = "abi-2025")]
+    #[cfg_attr(not(feature = "abi-2025"), allow(dead_code))]
     RequestChn,
     /// `kd_mpi_venc_release_chn(chn)`.
-    #[cfg(feature = "abi-2025")]
+    #[cfg_attr(not(feature = "abi-2025"), allow(dead_code))]
     ReleaseChn(u32),
 }
 
