@@ -196,8 +196,9 @@ static venc_stream_data_obj_t *venc_stream_data_arg(mp_obj_t o) {
 // Two call shapes, chosen per call by the arguments: the documented one names the channel
 // first (Start(chn), GetStream(chn, streamData), ...); the implicit-channel one of the newest
 // CanMV firmware leaves it out and uses the channel Create(chnAttr) requested
-// (Encoder.chn, -1 before). SetOutBufs tells them apart by the number of arguments (its
-// implicit form starts with an int too), the others by whether the first one is an int.
+// (Encoder.chn, -1 before). Methods without optional arguments tell them apart by the number
+// of arguments; GetStream and SendFrame, whose timeout is optional, by whether the first
+// one is an int (or chn= is given).
 
 typedef struct {
     mp_obj_base_t base;
@@ -227,18 +228,17 @@ static mp_obj_t venc_encoder_del(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(venc_encoder_del_obj, venc_encoder_del);
 
-// The channel a call names: its first argument when that is an int (the documented shape,
-// `explicit_args` arguments after self), else Encoder.chn (the implicit shape,
-// `explicit_args` - 1 arguments). `*rest` points past the channel. Raises TypeError with
+// The channel a call of a method without optional arguments names, by their number: the
+// first one (the documented shape, `explicit_args` arguments after self), or Encoder.chn
+// (the implicit shape, one fewer). `*rest` points past the channel. Raises TypeError with
 // both forms when the count fits neither.
 static int64_t venc_chn_of(venc_encoder_obj_t *self, size_t n_args, const mp_obj_t *args,
     size_t explicit_args, const char *forms, const mp_obj_t **rest) {
-    if (n_args > 1 && mp_obj_is_int(args[1])) {
-        if (n_args - 1 == explicit_args) {
-            *rest = args + 2;
-            return venc_int_arg(args[1], "chn");
-        }
-    } else if (n_args - 1 == explicit_args - 1) {
+    if (n_args - 1 == explicit_args) {
+        *rest = args + 2;
+        return venc_int_arg(args[1], "chn");
+    }
+    if (n_args - 1 == explicit_args - 1) {
         *rest = args + 1;
         return venc_encoder_chn(self->owner);
     }
@@ -277,7 +277,7 @@ static venc_chn_attr_obj_t *venc_chn_attr_arg(mp_obj_t o) {
 static mp_obj_t venc_encoder_create(size_t n_args, const mp_obj_t *args) {
     venc_encoder_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     venc_error_t err;
-    if (n_args == 2 && !mp_obj_is_int(args[1])) {
+    if (n_args == 2) {
         venc_chn_attr_obj_t *attr = venc_chn_attr_arg(args[1]);
         int64_t chn = -1;
         venc_check(venc_create_requested(self->owner, self->has_bufs ? self->bufs : NULL, &attr->attr, &chn, &err),

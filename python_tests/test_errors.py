@@ -49,7 +49,9 @@ R = "lambda: fresh('started')"
 
 # name, setup, statement, exception, message fragment
 CASES = [
-    ("chn_negative", R, "lambda: enc.Start(-1)", "ValueError", "chn must be in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3) (got -1)"),
+    ("chn_negative", R, "lambda: enc.Start(-2)", "ValueError", "chn must be in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3) (got -2)"),
+    # -1 is Encoder.chn before Create(chnAttr): the message says what to do.
+    ("chn_minus_one", R, "lambda: enc.Start(-1)", "ValueError", "Start: no channel requested yet (chn -1: Encoder.chn is -1 until Create(chnAttr) requests one); call Create(chnAttr) first, or name a channel 0..3"),
     ("chn_4", S, "lambda: enc.Create(4, ChnAttrStr(H264, MAIN, 640, 480))", "ValueError", "chn must be in 0..3"),
     ("chn_huge", S, "lambda: enc.SetOutBufs(2**70, 4, 640, 480)", "ValueError", "chn must be in 0..3"),
     ("chn_huge_negative", S, "lambda: enc.Stop(-2**70)", "ValueError", "chn must be in 0..3"),
@@ -66,7 +68,8 @@ CASES = [
     ("jpeg_height_above_8192", S, "lambda: enc.Create(0, ChnAttrStr(JPEG, 0, 640, 8193))", "ValueError", "chnAttr.pic_height must be in 64..8192 for JPEG"),
     ("profile_h265_for_h264", S, "lambda: enc.Create(0, ChnAttrStr(H264, Encoder.H265_PROFILE_MAIN, 640, 480))", "ValueError", "chnAttr.profile must be H264_PROFILE_BASELINE (1), H264_PROFILE_MAIN (2) or H264_PROFILE_HIGH (3) for H.264 (got 5)"),
     ("profile_h264_for_h265", S, "lambda: enc.Create(0, ChnAttrStr(H265, MAIN, 640, 480))", "ValueError", "chnAttr.profile must be H265_PROFILE_MAIN (5) for H.265 (got 2)"),
-    ("profile_for_jpeg", S, "lambda: enc.Create(0, ChnAttrStr(JPEG, MAIN, 640, 480))", "ValueError", "chnAttr.profile must be 0 for JPEG"),
+    # JPEG ignores the profile (as the board does): any value the profile constants take passes.
+    ("profile_for_jpeg", S, "lambda: enc.Create(0, ChnAttrStr(JPEG, 4, 640, 480))", "ValueError", "chnAttr.profile must be 0 or a profile constant (H264_PROFILE_BASELINE (1), H264_PROFILE_MAIN (2), H264_PROFILE_HIGH (3), H265_PROFILE_MAIN (5)) for JPEG, which ignores it (got 4)"),
     ("payload_unknown", S, "lambda: enc.Create(0, ChnAttrStr(1002, 0, 640, 480))", "ValueError", "chnAttr.payload_type must be PAYLOAD_TYPE_H264 (96), PAYLOAD_TYPE_H265 (265) or PAYLOAD_TYPE_JPEG (26)"),
     ("bit_rate_zero", S, "lambda: enc.Create(0, ChnAttrStr(H264, MAIN, 640, 480, bit_rate=0))", "ValueError", "chnAttr.bit_rate must be in 1..4294967295 kbit/s (got 0)"),
     ("bit_rate_negative", S, "lambda: enc.Create(0, ChnAttrStr(H264, MAIN, 640, 480, -5))", "ValueError", "chnAttr.bit_rate"),

@@ -95,6 +95,10 @@ pub struct EncConfig {
 
 const U32_MAX: i64 = u32::MAX as i64;
 
+/// The frame rates of a JPEG channel (`mjpeg_fixqp.src_frame_rate` / `dst_frame_rate`), as
+/// every CanMV generation sets them whatever the ChnAttrStr says.
+pub const JPEG_FRAME_RATE: u32 = 30;
+
 impl ChnAttr {
     /// Validates every field against the K230 limits.
     ///
@@ -128,7 +132,21 @@ impl ChnAttr {
                 VENC_PROFILE_H265_MAIN as i64,
                 VENC_PROFILE_H265_MAIN as i64,
             )?,
-            Codec::Jpeg => in_range("chnAttr.profile", "0 for JPEG", self.profile, 0, 0)?,
+            // Ignored for JPEG, as on the board (every CanMV generation passes it through and
+            // the encoder does not use it; a community report has profile 2 writing valid
+            // JPEGs): any value the profile constants take, VENC_PROFILE_NONE to the MPP.
+            Codec::Jpeg => match self.profile {
+                0..=3 | 5 => VENC_PROFILE_NONE,
+                got => {
+                    return Err(Error::Range {
+                        arg: "chnAttr.profile",
+                        allowed: "0 or a profile constant (H264_PROFILE_BASELINE (1), \
+                                  H264_PROFILE_MAIN (2), H264_PROFILE_HIGH (3), H265_PROFILE_MAIN (5)) \
+                                  for JPEG, which ignores it",
+                        got,
+                    })
+                }
+            },
         };
         let (width, height) = match codec {
             Codec::Jpeg => (
@@ -174,6 +192,29 @@ impl ChnAttr {
                 });
             }
         }
+        // JPEG channels are MJPEG_FIXQP at 30/30 on every CanMV generation: the GOP, the
+        // bit rate and the frame rates of the ChnAttrStr are not used, so not checked either
+        // (the board accepts any); every frame sent or bound is encoded.
+        if codec == Codec::Jpeg {
+            let q_factor = in_range(
+                "chnAttr.mjpeg_quality_factor",
+                "in 1..99",
+                self.mjpeg_quality_factor,
+                1,
+                99,
+            )?;
+            return Ok(EncConfig {
+                codec,
+                profile,
+                width,
+                height,
+                gop: 1,
+                bit_rate: 0,
+                src_fps: JPEG_FRAME_RATE,
+                dst_fps: JPEG_FRAME_RATE,
+                q_factor,
+            });
+        }
         let gop = in_range(
             "chnAttr.gop_len",
             "in 1..4294967295",
@@ -202,16 +243,7 @@ impl ChnAttr {
             1,
             src_fps as i64,
         )?;
-        let q_factor = match codec {
-            Codec::Jpeg => in_range(
-                "chnAttr.mjpeg_quality_factor",
-                "in 1..99",
-                self.mjpeg_quality_factor,
-                1,
-                99,
-            )?,
-            _ => 0,
-        };
+        let q_factor = 0;
         Ok(EncConfig {
             codec,
             profile,
@@ -475,9 +507,15 @@ mod tests {
         let h265 = ChnAttr::new(PAYLOAD_H265, 5, 1280, 720);
         assert!(h265.validate().is_ok());
         assert_eq!(field_err(ChnAttr { profile: 2, ..h265 }), "chnAttr.profile");
+        // JPEG ignores the profile, as the board does: 0 or any profile constant, NONE to the MPP.
         let jpeg = ChnAttr::new(PAYLOAD_JPEG, 0, 1280, 720);
-        assert!(jpeg.validate().is_ok());
-        assert_eq!(field_err(ChnAttr { profile: 2, ..jpeg }), "chnAttr.profile");
+        for p in [0, 1, 2, 3, 5] {
+            let c = ChnAttr { profile: p, ..jpeg }.validate().unwrap();
+            assert_eq!(c.profile, VENC_PROFILE_NONE, "profile {p}");
+        }
+        for p in [4, 6, -1] {
+            assert_eq!(field_err(ChnAttr { profile: p, ..jpeg }), "chnAttr.profile");
+        }
         assert_eq!(
             field_err(ChnAttr {
                 payload_type: 1002,
@@ -529,9 +567,14 @@ mod tests {
             assert_eq!(m.venc_attr.stream_buf_cnt, 8);
             assert_eq!(m.venc_attr.stream_buf_size, 169 * 4096); // ALIGN_UP(1280*720*3/4, 4096)
         }
+        // JPEG: MJPEG_FIXQP at 30/30 whatever the frame rates, GOP and bit rate say (not
+        // checked either), as on the board.
         let j = ChnAttr {
             mjpeg_quality_factor: 80,
-            dst_frame_rate: 10,
+            src_frame_rate: 15,
+            dst_frame_rate: 60,
+            gop_len: 0,
+            bit_rate: 0,
             ..ChnAttr::new(PAYLOAD_JPEG, 0, 640, 480)
         };
         let m = j.validate().unwrap().to_mpp(2);
@@ -540,7 +583,7 @@ mod tests {
         let q = unsafe { m.rc_attr.__bindgen_anon_1.mjpeg_fixqp };
         assert_eq!(
             (q.src_frame_rate, q.dst_frame_rate, q.q_factor),
-            (30, 10, 80)
+            (30, 30, 80)
         );
     }
 
