@@ -106,6 +106,15 @@ ASAN_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests
 RISCV64_SUITES := python_tests/test_api.py python_tests/test_errors.py \
 	python_tests/test_lifecycle.py python_tests/test_streams.py
 
+# $(call build_mpy,FETCH_ARGS,UNIX_MAKE_ARGS[,ENV]): mpy-cross, then the unix port with
+# UNIX_MAKE_ARGS (ENV in front of its make), in the MicroPython tree that
+# `scripts/fetch_micropython.sh FETCH_ARGS` provides. mpy-cross is built natively on its own
+# first, so that nothing meant for the port (such as a CROSS_COMPILE) reaches it.
+build_mpy = mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh $(1)); \
+	echo "MicroPython tree: $$mpy_dir"; \
+	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
+	$(3) $(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(2)
+
 .PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench \
 	micropython-asan run test bench bench-binding fuzz proptest sanitize clean distclean
 
@@ -118,32 +127,21 @@ setup:
 header:
 	cd $(ROOT) && $(CARGO) run -q -p venc-header
 
-# mpy-cross is built natively on its own first, so that nothing meant for the port (such as a
-# CROSS_COMPILE) reaches it.
 micropython:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	echo "MicroPython tree: $$mpy_dir"; \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS)
+	$(call build_mpy,,$(MPY_UNIX_ARGS))
 	@echo "built $(MICROPYTHON)"
 
 micropython-2025:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_2025)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_2025))
 	@echo "built $(MICROPYTHON_2025)"
 
 micropython-riscv64:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
-		$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_RISCV64)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_RISCV64),\
+		CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static")
 	@echo "built $(MICROPYTHON_RISCV64) (run it with $(RISCV64_RUNNER))"
 
 micropython-asan:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_ASAN)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_ASAN))
 	@echo "built $(MICROPYTHON_ASAN) (ASan + UBSan)"
 
 # The whole pytest suite (with the fault matrix and the fuzzer's short run) on the sanitizer build.
@@ -153,9 +151,7 @@ sanitize:
 	cd $(ROOT) && $(SANITIZE_ENV) K230_VENC_MPY=$(MICROPYTHON_ASAN) $(PYTHON) -m pytest -q python_tests
 
 micropython-bench:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_BENCH)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_BENCH))
 	@echo "built $(MICROPYTHON_BENCH) (not stripped)"
 
 run:
