@@ -4,7 +4,12 @@
 #               Example 1 on it and summarise the H.264 stream it wrote
 #   make test   install what is missing, cargo tests, riscv64 build of the core, simulator
 #               MicroPython, pytest suite; the simulator MicroPython cross-built for riscv64
-#               (synthetic backend) and the API/error/lifecycle/stream suites under qemu-riscv64
+#               (synthetic backend) and the API/error/lifecycle/stream suites under qemu-riscv64;
+#               the glue compiled with the CanMV-like configuration against the CanMV fork of
+#               MicroPython and against MicroPython 1.21.0 (the CanMV firmware's generation), and
+#               the simulator MicroPython built against 1.21.0 with the same four suites: from
+#               the archives in ../shared/vendor/ (K230_SHARED_DIR), each skipped with a printed
+#               line when its archive is absent (scripts/fetch_micropython.sh)
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
 #   make header regenerate mpy_glue/k230_venc.h from the core (cbindgen; make test verifies it)
@@ -18,9 +23,11 @@
 #               bytes per frame, against a CanMV-shaped loop in Python over the raw kd_mpi_*
 #               calls (scripts/bench_binding.py, BENCHMARKS.md); builds micropython-bench
 #   make setup | micropython | micropython-2025 | micropython-riscv64 | micropython-bench |
-#        clean | distclean
+#        micropython-121 | clean | distclean
 #
-# Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), CARGO, PYTHON,
+# Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), K230_SHARED_DIR
+# (the folder whose vendor/ holds the MicroPython 1.21.0 and CanMV archives; default ../shared
+# beside the repo), CARGO, PYTHON,
 # JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1), BENCH_ARGS
 # (arguments of scripts/bench.py for `make bench`, e.g. --rounds 5 --callgrind),
 # BENCH_BINDING_ARGS (arguments of scripts/bench_binding.py, e.g. --frames 2000 --keep DIR),
@@ -102,12 +109,40 @@ SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 ASAN_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
 	python_tests/test_ledger.py
 
-# The suites that run on the riscv64 build (they need no real encoder).
-RISCV64_SUITES := python_tests/test_api.py python_tests/test_errors.py \
+# The same build against MicroPython 1.21.0 (the generation CanMV-K230 firmware is built from),
+# from the archive in ../shared/vendor/ (scripts/fetch_micropython.sh 1.21); the same
+# cargo target dir as $(MICROPYTHON).
+UNIX_BUILD_121 := $(BUILD_DIR)/unix_sim_121
+MICROPYTHON_121 := $(UNIX_BUILD_121)/micropython
+MPY_UNIX_ARGS_121 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_121)
+
+# The suites that run on the riscv64 and the 1.21 builds (they need no real encoder).
+API_SUITES := python_tests/test_api.py python_tests/test_errors.py \
 	python_tests/test_lifecycle.py python_tests/test_streams.py
 
+# $(call build_mpy,FETCH_ARGS,UNIX_MAKE_ARGS[,ENV]): mpy-cross, then the unix port with
+# UNIX_MAKE_ARGS (ENV in front of its make), in the MicroPython tree that
+# `scripts/fetch_micropython.sh FETCH_ARGS` provides (none: 1.25, or MICROPY_DIR; 1.21: the
+# vendored 1.21.0). mpy-cross is built natively on its own first, so that nothing meant for the
+# port (such as a CROSS_COMPILE) reaches it.
+build_mpy = mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh $(1)); \
+	echo "MicroPython tree: $$mpy_dir"; \
+	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
+	$(3) $(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(2)
+
+# $(call if_vendored,SOURCE,WHAT,COMMANDS): COMMANDS when scripts/fetch_micropython.sh SOURCE
+# provides its tree; when it reports its archive absent (status 3, after a line naming the
+# file), one line saying that WHAT is skipped; any other failure of it (a sha256 mismatch, a
+# damaged archive) fails.
+VENDOR_SKIP_STATUS := 3
+, := ,
+if_vendored = rc=0; $(ROOT)/scripts/fetch_micropython.sh $(1) >/dev/null || rc=$$?; \
+	if [ $$rc -eq $(VENDOR_SKIP_STATUS) ]; then echo "make test: SKIPPED $(2) (no archive, see above)"; \
+	elif [ $$rc -ne 0 ]; then exit $$rc; \
+	else $(3); fi
+
 .PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench \
-	micropython-asan run test bench bench-binding fuzz proptest sanitize clean distclean
+	micropython-asan micropython-121 run test bench bench-binding fuzz proptest sanitize clean distclean
 
 all: micropython
 
@@ -118,33 +153,27 @@ setup:
 header:
 	cd $(ROOT) && $(CARGO) run -q -p venc-header
 
-# mpy-cross is built natively on its own first, so that nothing meant for the port (such as a
-# CROSS_COMPILE) reaches it.
 micropython:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	echo "MicroPython tree: $$mpy_dir"; \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS)
+	$(call build_mpy,,$(MPY_UNIX_ARGS))
 	@echo "built $(MICROPYTHON)"
 
 micropython-2025:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_2025)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_2025))
 	@echo "built $(MICROPYTHON_2025)"
 
 micropython-riscv64:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
-		$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_RISCV64)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_RISCV64),\
+		CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static")
 	@echo "built $(MICROPYTHON_RISCV64) (run it with $(RISCV64_RUNNER))"
 
 micropython-asan:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_ASAN)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_ASAN))
 	@echo "built $(MICROPYTHON_ASAN) (ASan + UBSan)"
+
+# Needs the 1.21.0 archive (scripts/fetch_micropython.sh 1.21 says which file is missing).
+micropython-121:
+	$(call build_mpy,1.21,$(MPY_UNIX_ARGS_121))
+	@echo "built $(MICROPYTHON_121) (MicroPython 1.21.0)"
 
 # The whole pytest suite (with the fault matrix and the fuzzer's short run) on the sanitizer build.
 sanitize:
@@ -153,9 +182,7 @@ sanitize:
 	cd $(ROOT) && $(SANITIZE_ENV) K230_VENC_MPY=$(MICROPYTHON_ASAN) $(PYTHON) -m pytest -q python_tests
 
 micropython-bench:
-	mpy_dir=$$($(ROOT)/scripts/fetch_micropython.sh); \
-	$(MAKE) -C "$$mpy_dir/mpy-cross" -j$(JOBS) USER_C_MODULES= ; \
-	$(MAKE) -C "$$mpy_dir/ports/unix" -j$(JOBS) $(MPY_UNIX_ARGS_BENCH)
+	$(call build_mpy,,$(MPY_UNIX_ARGS_BENCH))
 	@echo "built $(MICROPYTHON_BENCH) (not stripped)"
 
 run:
@@ -183,19 +210,26 @@ test:
 	K230_CORE_TARGET=$(RUST_K230_TARGET) $(ROOT)/scripts/check_core_archive.sh
 	$(ROOT)/scripts/check_sdk_layout_test.sh
 	CARGO="$(CARGO)" $(ROOT)/scripts/check_real_sdk.sh
+	$(ROOT)/scripts/fetch_micropython_test.sh
 	cd $(ROOT) && $(CARGO) build --release -q -p k230-venc --target riscv64gc-unknown-none-elf
 	$(MAKE) --no-print-directory micropython
 	JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh
+	$(call if_vendored,canmv,the glue check against the CanMV fork,\
+		JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh canmv)
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
 	$(MAKE) --no-print-directory micropython-2025
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_2025) $(PYTHON) -m pytest -q $(ABI_SUITES)
+	$(call if_vendored,1.21,the MicroPython 1.21.0 glue check$(,) build and suites,\
+		JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh 1.21 && \
+		$(MAKE) --no-print-directory micropython-121 && \
+		cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_121) $(PYTHON) -m pytest -q $(API_SUITES))
 	cd $(ROOT) && $(CARGO) clippy -p k230-venc-sim --no-default-features --all-targets -- -D warnings
 	cd $(ROOT) && $(CARGO) test -p k230-venc-sim --no-default-features
 	$(MAKE) --no-print-directory micropython-asan
 	cd $(ROOT) && $(SANITIZE_ENV) K230_VENC_MPY=$(MICROPYTHON_ASAN) $(PYTHON) -m pytest -q $(ASAN_SUITES)
 	$(MAKE) --no-print-directory micropython-riscv64
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_RISCV64) K230_VENC_MPY_RUNNER="$(RISCV64_RUNNER)" \
-		$(PYTHON) -m pytest -q $(RISCV64_SUITES)
+		$(PYTHON) -m pytest -q $(API_SUITES)
 
 # Not a test: it reports the numbers and fails only when a run fails, never on a slow result.
 bench:
@@ -228,10 +262,11 @@ proptest:
 	cd $(ROOT) && PROPTEST_CASES=$(PROPTEST_CASES) PROPTEST_RNG_SEED=random \
 		$(CARGO) test -p k230-venc --features abi-2025 ledger
 
-# Build products; the fetched MicroPython tree and tarball stay (distclean removes them).
+# Build products; the fetched and extracted MicroPython trees and the tarball stay (distclean
+# removes them).
 clean:
 	rm -rf $(UNIX_BUILD) $(UNIX_BUILD_2025) $(UNIX_BUILD_RISCV64) $(UNIX_BUILD_BENCH) $(UNIX_BUILD_ASAN) \
-		$(BUILD_DIR)/canmv_check \
+		$(UNIX_BUILD_121) $(BUILD_DIR)/canmv_check \
 		$(OUT_DIR)
 	cd $(ROOT) && $(CARGO) clean
 

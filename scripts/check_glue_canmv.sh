@@ -3,7 +3,8 @@
 # does, warning-free (-Wall -Wextra -Werror, -std=gnu99;
 # -Wno-unused-parameter as MicroPython's unix port, for py/pystack.h), without the CanMV SDK:
 #
-#  - a stand-in port directory is generated under build/canmv_check/port/ with the shape of
+#  - a stand-in port directory is generated under build/canmv_check/<tree>/port/ (<tree>: the
+#    MicroPython tree's directory name, so that each tree keeps its own) with the shape of
 #    CanMV's src/canmv/port/: a Makefile that includes py/mkenv.mk, sets
 #    USER_C_MODULES = 3rd-party/<module> (CanMV: 3rd-party/ulab), includes
 #    boards/k230_canmv/k230_venc.mk (the fragment CanMV users add), then py/py.mk,
@@ -19,8 +20,12 @@
 #    linked. Compiling the glue object also runs the fragment's cargo build of the core for
 #    riscv64 with the CanMV flags (target/canmv/), whose ELF attributes are printed.
 #
-# Environment: MICROPY_DIR (default: scripts/fetch_micropython.sh), CROSS_COMPILE (default
-# riscv64-linux-gnu-), CANMV_CHECK_MARCH (default rv64imafdcv), JOBS, CARGO.
+# Usage: scripts/check_glue_canmv.sh [1.25|1.21|canmv] (default 1.25): the MicroPython tree that
+# scripts/fetch_micropython.sh provides for that argument (1.25: or MICROPY_DIR; canmv: the
+# CanMV-K230 fork). When its archive is absent, that script's skip line and its status (3).
+#
+# Environment: MICROPY_DIR, K230_SHARED_DIR (see scripts/fetch_micropython.sh), CROSS_COMPILE
+# (default riscv64-linux-gnu-), CANMV_CHECK_MARCH (default rv64imafdcv), JOBS, CARGO.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Run from `make test`: the inner make is independent of the outer one (its own -j, no jobserver).
@@ -28,8 +33,8 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 CROSS=${CROSS_COMPILE:-riscv64-linux-gnu-}
 MARCH=${CANMV_CHECK_MARCH:-rv64imafdcv}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-MPY_DIR=$("$ROOT/scripts/fetch_micropython.sh" | tail -n 1)
-WORK=$ROOT/build/canmv_check
+MPY_DIR=$("$ROOT/scripts/fetch_micropython.sh" "${1:-1.25}" | tail -n 1) || exit
+WORK=$ROOT/build/canmv_check/$(basename "$MPY_DIR")
 PORT=$WORK/port
 BUILD=$WORK/build
 

@@ -9,11 +9,12 @@
 # The trees are the unmodified public headers in ../shared/sdk/ beside the repository (test
 # fixtures, not part of the project); without that folder the check says so and passes.
 #
-# Environment: K230_SDK_TREES (default <repo>/../shared/sdk), CARGO.
+# Environment: K230_SDK_TREES (default $K230_SHARED_DIR/sdk, K230_SHARED_DIR defaulting to
+# <repo>/../shared), CARGO.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CARGO=${CARGO:-cargo}
-TREES=${K230_SDK_TREES:-$ROOT/../shared/sdk}
+TREES=${K230_SDK_TREES:-${K230_SHARED_DIR:-$ROOT/../shared}/sdk}
 export CARGO_TARGET_DIR="$ROOT/target/sdk-real"
 RISCV=riscv64gc-unknown-none-elf
 
