@@ -12,21 +12,52 @@
 typedef struct {
     mp_obj_base_t base;
     uint32_t token;
+    int64_t ends[2][3]; // src, dst
 } venc_link_obj_t;
 
-// link.unlink(): unbinds (nothing if already unbound).
-static mp_obj_t venc_link_unlink(mp_obj_t self_in) {
-    venc_link_obj_t *self = MP_OBJ_TO_PTR(self_in);
+// Unbinds (nothing if already unbound); a failed unbind keeps the link, to be retried.
+static void venc_link_unbind(venc_link_obj_t *self) {
     venc_error_t err;
     int32_t ret = venc_unlink(self->token, &err);
     if (ret == 0) {
-        // Unbound (a failed unbind keeps the link: unlink() may be retried).
         self->token = 0;
     }
     venc_check(ret, &err, NULL);
+}
+
+// link.unlink(): unbinds (nothing if already unbound).
+static mp_obj_t venc_link_unlink(mp_obj_t self_in) {
+    venc_link_unbind(MP_OBJ_TO_PTR(self_in));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(venc_link_unlink_obj, venc_link_unlink);
+
+// link.destroy() -> True: the newest CanMV firmware's name for it (a second call is fine, as
+// there). Where the board prints "vb unbind failed" and returns False, this raises OSError
+// with the K230 code, as every MPP failure does here.
+static mp_obj_t venc_link_destroy(mp_obj_t self_in) {
+    venc_link_unbind(MP_OBJ_TO_PTR(self_in));
+    return mp_const_true;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(venc_link_destroy_obj, venc_link_destroy);
+
+// link.src, link.dst: the (mod_id, dev_id, chn_id) tuples it was made with.
+static void venc_link_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    venc_link_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (dest[0] != MP_OBJ_NULL) {
+        return; // read-only
+    }
+    if (attr == MP_QSTR_src || attr == MP_QSTR_dst) {
+        const int64_t *end = self->ends[attr == MP_QSTR_dst];
+        mp_obj_t items[3];
+        for (size_t i = 0; i < 3; i++) {
+            items[i] = mp_obj_new_int_from_ll(end[i]);
+        }
+        dest[0] = mp_obj_new_tuple(3, items);
+        return;
+    }
+    dest[1] = MP_OBJ_SENTINEL; // methods: the locals dict
+}
 
 static mp_obj_t venc_link_del(mp_obj_t self_in) {
     venc_link_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -45,6 +76,7 @@ static void venc_link_print(const mp_print_t *print, mp_obj_t self_in, mp_print_
 static const mp_rom_map_elem_t venc_link_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&venc_link_del_obj) },
     { MP_ROM_QSTR(MP_QSTR_unlink), MP_ROM_PTR(&venc_link_unlink_obj) },
+    { MP_ROM_QSTR(MP_QSTR_destroy), MP_ROM_PTR(&venc_link_destroy_obj) },
 };
 static MP_DEFINE_CONST_DICT(venc_link_locals, venc_link_locals_table);
 
@@ -53,6 +85,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     MP_QSTR_media_link,
     MP_TYPE_FLAG_NONE,
     print, venc_link_print,
+    attr, venc_link_attr,
     locals_dict, &venc_link_locals
     );
 
@@ -73,13 +106,12 @@ static void venc_triple_arg(mp_obj_t o, const char *name, int64_t out[3]) {
 
 // media._mm_link(src, dst) -> link object (MediaManager.link)
 static mp_obj_t venc_mm_link(mp_obj_t src_in, mp_obj_t dst_in) {
-    int64_t src[3], dst[3];
-    venc_triple_arg(src_in, "src", src);
-    venc_triple_arg(dst_in, "dst", dst);
     venc_link_obj_t *link = mp_obj_malloc_with_finaliser(venc_link_obj_t, &venc_link_type);
     link->token = 0;
+    venc_triple_arg(src_in, "src", link->ends[0]);
+    venc_triple_arg(dst_in, "dst", link->ends[1]);
     venc_error_t err;
-    venc_check(venc_link(src, dst, &link->token, &err), &err, NULL);
+    venc_check(venc_link(link->ends[0], link->ends[1], &link->token, &err), &err, NULL);
     return MP_OBJ_FROM_PTR(link);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(venc_mm_link_obj, venc_mm_link);

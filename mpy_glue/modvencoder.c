@@ -228,21 +228,18 @@ static mp_obj_t venc_encoder_del(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(venc_encoder_del_obj, venc_encoder_del);
 
-// The channel a call of a method without optional arguments names, by their number: the
-// first one (the documented shape, `explicit_args` arguments after self), or Encoder.chn
-// (the implicit shape, one fewer). `*rest` points past the channel. Raises TypeError with
-// both forms when the count fits neither.
+// The channel a call of a method without optional arguments names, by their number (the
+// function object's bounds admit only these two): the first one (the documented shape,
+// `explicit_args` arguments after self), or Encoder.chn (the implicit shape, one fewer).
+// `*rest` points past the channel.
 static int64_t venc_chn_of(venc_encoder_obj_t *self, size_t n_args, const mp_obj_t *args,
-    size_t explicit_args, const char *forms, const mp_obj_t **rest) {
+    size_t explicit_args, const mp_obj_t **rest) {
     if (n_args - 1 == explicit_args) {
         *rest = args + 2;
         return venc_int_arg(args[1], "chn");
     }
-    if (n_args - 1 == explicit_args - 1) {
-        *rest = args + 1;
-        return venc_encoder_chn(self->owner);
-    }
-    mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("Encoder.%s (got %d arguments)"), forms, (int)(n_args - 1));
+    *rest = args + 1;
+    return venc_encoder_chn(self->owner);
 }
 
 // Encoder.SetOutBufs(chn, buf_num, width, height), or SetOutBufs(buf_num, width, height)
@@ -285,7 +282,7 @@ static mp_obj_t venc_encoder_create(size_t n_args, const mp_obj_t *args) {
         return mp_const_none;
     }
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(self, n_args, args, 2, "Create takes (chn, chnAttr) or (chnAttr)", &rest);
+    int64_t chn = venc_chn_of(self, n_args, args, 2, &rest);
     venc_check(venc_create(self->owner, chn, &venc_chn_attr_arg(rest[0])->attr, &err), &err, NULL);
     return mp_const_none;
 }
@@ -294,7 +291,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_create_obj, 2, 3, venc_e
 // Encoder.Start(chn) / Start()
 static mp_obj_t venc_encoder_start(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, "Start takes (chn) or ()", &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
     venc_error_t err;
     venc_check(venc_start(chn, &err), &err, NULL);
     return mp_const_none;
@@ -304,7 +301,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_start_obj, 1, 2, venc_en
 // Encoder.Stop(chn) / Stop()
 static mp_obj_t venc_encoder_stop(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, "Stop takes (chn) or ()", &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
     venc_error_t err;
     venc_check(venc_stop(chn, &err), &err, NULL);
     return mp_const_none;
@@ -314,7 +311,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_stop_obj, 1, 2, venc_enc
 // Encoder.Destroy(chn) / Destroy(): a channel Create(chnAttr) requested is given back.
 static mp_obj_t venc_encoder_destroy(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, "Destroy takes (chn) or ()", &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
     venc_error_t err;
     venc_check(venc_destroy(chn, &err), &err, NULL);
     return mp_const_none;
@@ -427,8 +424,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_get_stream_obj, 1, venc_encoder_g
 // Encoder.ReleaseStream(chn, streamData) / ReleaseStream(streamData)
 static mp_obj_t venc_encoder_release_stream(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 2,
-        "ReleaseStream takes (chn, streamData) or (streamData)", &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 2, &rest);
     venc_stream_data_obj_t *sd = venc_stream_data_arg(rest[0]);
     venc_error_t err;
     // The core clears the token when the stream is gone (released or let go).

@@ -12,10 +12,10 @@ from conftest import MPY, MPY_RUNNER, doc_example
 from streamcheck.compare import PsnrAcc, compare_with_source, psnr
 from streamcheck.decode import decode_file, decode_jpeg, decode_pair, planes
 from streamcheck.nal import h264_pps, h264_sps, h265_sps_profile, split_nals
-from streamcheck.packs import STREAM_TYPE_HEADER, check_packs
+from streamcheck.packs import check_packs
 from streamcheck.run import libav, run_libav, run_many  # noqa: F401  (libav: fixture)
 from streamcheck.scene import write_y4m
-from streamcheck.script import Chn, Frame, attach, parse_log, sent_count, venc_script
+from streamcheck.script import Chn, attach, parse_log, printed_frames, sent_count, venc_script
 
 pytestmark = pytest.mark.usefixtures("libav")
 
@@ -49,26 +49,13 @@ def doc_streams(libav, tmp_path_factory):  # noqa: F811
     return {run: (out, path) for run, out, path in zip(DOC_RUNS, outs, paths)}
 
 
-def doc_example_frames(stdout):
-    """The GetStream results of a doc example, from the packs it prints ("Stream size: N
-    Stream type: T", one line per pack): a HEADER pack and the pack after it are one frame."""
-    frames = []
-    for size, kind in re.findall(r"[Ss]tream size:\s+(\d+)\s+[Ss]tream type:\s+(\d+)", stdout):
-        pack = (int(kind), int(size), 0)
-        if frames and frames[-1].types == [STREAM_TYPE_HEADER]:
-            frames[-1].packs.append(pack)
-        else:
-            frames.append(Frame([pack]))
-    return frames
-
-
 @pytest.mark.parametrize("name,codec", DOC_RUNS)
 def test_doc_example_stream_decodes(doc_streams, name, codec):
     stdout, path = doc_streams[(name, codec)]
     assert "Traceback" not in stdout, stdout[-3000:]
     assert "VENC test stops" in stdout or "venc_test stop" in stdout
     data = path.read_bytes()
-    frames = attach(doc_example_frames(stdout), data)     # the printed sizes add up to the file
+    frames = attach(printed_frames(stdout), data)     # the printed sizes add up to the file
     assert len(frames) == 200
     check_packs(codec, frames, 30)                       # default gopLen
     info = decode_file(path, codec)

@@ -97,7 +97,7 @@ const U32_MAX: i64 = u32::MAX as i64;
 
 /// The frame rates of a JPEG channel (`mjpeg_fixqp.src_frame_rate` / `dst_frame_rate`), as
 /// every CanMV generation sets them whatever the ChnAttrStr says.
-pub const JPEG_FRAME_RATE: u32 = 30;
+const JPEG_FRAME_RATE: u32 = 30;
 
 impl ChnAttr {
     /// Validates every field against the K230 limits.

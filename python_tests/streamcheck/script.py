@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamcheck.packs import STREAM_TYPE_HEADER
+
 PAYLOADS = {
     "h264": ("Encoder.PAYLOAD_TYPE_H264", "Encoder.H264_PROFILE_MAIN"),
     "h265": ("Encoder.PAYLOAD_TYPE_H265", "Encoder.H265_PROFILE_MAIN"),
@@ -27,7 +29,7 @@ class Chn:
     height: int
     out: Path
     attrs: dict = field(default_factory=dict)   # further ChnAttrStr keyword arguments
-    profile: str = None             # H.264: baseline / main / high (default main)
+    profile: str = None             # H.264: baseline / main / high (default main); else a value
     sensor_chn: int = None          # sensor channel bound to / snapshotted for it (default chn)
     buf_num: int = 8
 
@@ -81,7 +83,7 @@ def venc_script(chns, frames, mode="bind", uv_offset="ALIGN_UP(W * H, 4096)", se
     for c in chns:
         payload, profile = PAYLOADS[c.codec]
         if c.profile is not None:
-            profile = H264_PROFILES[c.profile]
+            profile = H264_PROFILES.get(c.profile, str(c.profile))
         kw = "".join(f", {k}={v!r}" for k, v in c.attrs.items())
         s.append(
             f"enc.Create({c.chn}, ChnAttrStr({payload}, {profile}, {c.width}, {c.height}{kw}))\n"
@@ -185,3 +187,17 @@ def sent_count(stdout):
     m = re.search(r"^SENT (\d+) ?(.*)$", stdout, re.M)
     assert m, stdout[-2000:]
     return int(m.group(1)), m.group(2).split()
+
+
+def printed_frames(stdout):
+    """The GetStream results of a script that prints each pack as the manual's examples do
+    ("Stream size: N Stream type: T", one line per pack): a HEADER pack and the pack after
+    it are one frame."""
+    frames = []
+    for size, kind in re.findall(r"[Ss]tream size:\s+(\d+)\s+[Ss]tream type:\s+(\d+)", stdout):
+        pack = (int(kind), int(size), 0)
+        if frames and frames[-1].types == [STREAM_TYPE_HEADER]:
+            frames[-1].packs.append(pack)
+        else:
+            frames.append(Frame([pack]))
+    return frames

@@ -139,7 +139,18 @@
 //!   ILLEGAL_PARAM; second attach: EXIST. A channel created without a pool has no output
 //!   buffers (send_frame reports BUF_FULL, get_stream waits). `detach_vb_pool` needs the
 //!   channel stopped (NOT_PERM) and its pool blocks idle (BUSY); destroy_chn also detaches.
-//!   `destory_pool` of an attached pool: VB BUSY.
+//!   `destory_pool` of an attached pool: VB BUSY. `attach_vb_pool_ex(chn, pool, n)` (the
+//!   form some 2025 SDKs export) is the same with a signed `n`; negative: ILLEGAL_PARAM.
+//! - ABI 2025: `request_chn` hands out the lowest channel neither requested nor created
+//!   (`REQUEST_CHN_SKIPS_CREATED`; false: the lowest not requested), VENC `NOBUF` when none
+//!   is left (`REQUEST_CHN_NONE_FREE`); `release_chn` of a channel not requested: UNEXIST; of
+//!   one still created: NOT_PERM (`RELEASE_CHN_CREATED`). Requested channels are counted in
+//!   the live report (`venc_channels_requested`).
+//! - The CanMV IDE preview (`K230_SIM_IDE_PREVIEW=1`, `_k230sim.ide_preview(on)`): a JPEG
+//!   channel the simulated firmware creates beside the script, 640x480 quality 90; the fixed
+//!   channel 3 with the 2024 ABI (`IDE_PREVIEW_FIXED_CHN`), a requested one with the 2025
+//!   ABI. The firmware's between-scripts teardown stops it (the 2026 firmware does; the
+//!   older one may leave channel 3 to the next script).
 
 #![deny(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]

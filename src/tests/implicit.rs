@@ -178,3 +178,19 @@ fn a_failed_request_names_the_call() {
     );
     assert!(v.mpp().st().pools.is_empty());
 }
+
+#[test]
+fn an_encoder_has_one_implicit_channel() {
+    let mut v = venc();
+    let c = v.create_requested(1, BUFS, &h264()).unwrap();
+    let e = v.create_requested(1, BUFS, &h264()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Runtime);
+    assert_eq!(
+        e.to_string(),
+        "Create(0): channel 0 is created but not started; it is this Encoder's channel \
+         (Encoder.chn): Destroy() it first, or use another Encoder"
+    );
+    v.destroy(c as i64).unwrap();
+    assert_eq!(v.create_requested(1, BUFS, &h264()).unwrap(), c);
+    v.deinit_all().unwrap();
+}

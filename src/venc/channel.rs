@@ -107,6 +107,12 @@ impl<M: Mpp> Venc<M> {
         bufs: Option<OutBufs>,
         attr: &ChnAttr,
     ) -> Result<usize> {
+        // One channel an Encoder: Encoder.chn must name one.
+        if let Ok(c) = usize::try_from(self.owner_chn(owner)) {
+            self.need("Create", c, &[ChnState::Free], |_| {
+                "it is this Encoder's channel (Encoder.chn): Destroy() it first, or use another Encoder"
+            })?;
+        }
         let cfg = attr.validate()?;
         let bufs = bufs.ok_or(NO_OUT_BUFS_IMPLICIT)?;
         self.retry_vb_exit()?;

@@ -1,0 +1,252 @@
+"""Scripts of every CanMV encoder generation on one module: the newest implicit-channel
+calls (examples/implicit_channel.py, sensor bound and SendFrame of dump_frame snapshots,
+H.264 and H.265, decoded), the two shapes mixed on one module, JPEG with any profile value,
+the link object of the 2025-2026 firmware, and the IDE preview's channel."""
+
+import re
+
+import pytest
+
+from conftest import EXAMPLES, checked, run_mpy
+from streamcheck.decode import decode_file, decode_jpeg
+from streamcheck.packs import check_packs
+from streamcheck.run import libav, run_many  # noqa: F401  (libav: fixture)
+from streamcheck.script import Chn, attach, parse_log, printed_frames, venc_script
+
+CODEC_NAMES = {"h264": "h264", "h265": "hevc"}
+SYNTHETIC = {"K230_SIM_BACKEND": "synthetic"}
+
+# ---- 1. the newest generation's example, both flows, both codecs -----------------------------
+
+IMPLICIT_RUNS = [(codec, link) for codec in ("h264", "h265") for link in (True, False)]
+IMPLICIT_FRAMES = 60
+
+
+def implicit_example(path, use_link):
+    """examples/implicit_channel.py as it is, run at 640x480 for IMPLICIT_FRAMES frames into
+    `path`."""
+    text = (EXAMPLES / "implicit_channel.py").read_text()
+    call = 'venc_implicit_test("implicit_channel.264")'
+    assert text.count(call) == 1
+    return text.replace(call, f"venc_implicit_test({str(path)!r}, width=640, height=480, "
+                              f"use_link={use_link}, frames={IMPLICIT_FRAMES})")
+
+
+@pytest.fixture(scope="module")
+def implicit_streams(libav, tmp_path_factory):  # noqa: F811
+    jobs, paths = [], []
+    for codec, link in IMPLICIT_RUNS:
+        d = tmp_path_factory.mktemp(f"implicit_{codec}_{'bind' if link else 'send'}")
+        path = d / ("out.264" if codec == "h264" else "out.265")
+        jobs.append((implicit_example(path, link), d, None))
+        paths.append(path)
+    return {run: (out, path) for run, out, path in zip(IMPLICIT_RUNS, run_many(jobs), paths)}
+
+
+@pytest.mark.parametrize("codec,use_link", IMPLICIT_RUNS)
+def test_implicit_channel_example_stream_decodes(implicit_streams, codec, use_link):
+    stdout, path = implicit_streams[(codec, use_link)]
+    assert "Traceback" not in stdout, stdout[-3000:]
+    assert "venc implicit test stops" in stdout
+    assert re.search(r"^encoder channel: 0$", stdout, re.M), "the first free channel"
+    frames = attach(printed_frames(stdout), path.read_bytes())
+    assert len(frames) == IMPLICIT_FRAMES
+    check_packs(codec, frames, 30)
+    info = decode_file(path, codec)
+    assert not info.errors, info.errors
+    assert info.codec == CODEC_NAMES[codec]
+    assert info.profile == "Main", info.profile
+    assert (info.width, info.height, info.count) == (640, 480, IMPLICIT_FRAMES)
+    assert "B" not in info.pict_types
+
+
+# ---- 2. JPEG: the profile is ignored, as on the board ----------------------------------------
+
+JPEG_PROFILES = (0, 1, 2, 3, 5)
+
+
+@pytest.fixture(scope="module")
+def jpeg_profile_runs(libav, tmp_path_factory):  # noqa: F811
+    jobs, outs = [], []
+    for p in JPEG_PROFILES:
+        d = tmp_path_factory.mktemp(f"jpeg_profile_{p}")
+        out = d / "frames.mjpeg"
+        jobs.append((venc_script([Chn(0, "jpeg", 320, 240, out, profile=p)], 3), d, None))
+        outs.append(out)
+    return dict(zip(JPEG_PROFILES, zip(run_many(jobs), outs)))
+
+
+@pytest.mark.parametrize("profile", JPEG_PROFILES)
+def test_jpeg_with_any_profile_constant_writes_pictures(jpeg_profile_runs, profile):
+    stdout, out = jpeg_profile_runs[profile]
+    frames = attach(parse_log(stdout)[0], out.read_bytes())
+    assert len(frames) == 3
+    for fr in frames:
+        pic = decode_jpeg(b"".join(fr.data))
+        assert (pic.width, pic.height) == (320, 240)
+
+
+# ---- 3. the two shapes on one module ---------------------------------------------------------
+
+MIXED = r"""
+from media.vencoder import *
+from media.sensor import *
+from media.media import *
+import gc
+sensor = Sensor()
+sensor.reset()
+sensor.set_framesize(width=320, height=240)
+sensor.set_pixformat(Sensor.YUV420SP)
+H264 = Encoder.PAYLOAD_TYPE_H264
+MAIN = Encoder.H264_PROFILE_MAIN
+def attr():
+    return ChnAttrStr(H264, MAIN, 320, 240)
+def expect(name, exc, text, f):
+    try:
+        f()
+    except exc as e:
+        assert str(e).startswith(text), (name, str(e))
+        print("ERR", name, "OK")
+        return
+    raise AssertionError(name + ": no " + exc.__name__)
+
+# Channel 0 by number (documented shape), then two Encoders that ask for theirs.
+byname = Encoder()
+byname.SetOutBufs(0, 4, 320, 240)
+MediaManager.init()
+byname.Create(0, attr())
+print("byname.chn", byname.chn)
+a = Encoder()
+b = Encoder()
+print("a.chn", a.chn)
+for e in (a, b):
+    e.SetOutBufs(4, 320, 240)
+    e.Create(attr())
+print("a.chn", a.chn, "b.chn", b.chn)
+
+# Implicit calls on an Encoder that has no requested channel say so, whatever it made by number.
+expect("start_without_channel", ValueError, "Start: no channel requested yet", lambda: byname.Start())
+expect("get_without_channel", ValueError, "GetStream: no channel requested yet", lambda: byname.GetStream(StreamData(), 0))
+# One requested channel an Encoder: a second Create(chnAttr) is refused.
+expect("create_twice", RuntimeError, "Create(1): channel 1 is created but not started; it is this Encoder's channel", lambda: a.Create(attr()))
+# SetOutBufs(buf_num, w, h) belongs to Create(chnAttr); Create(chn, attr) needs its own.
+expect("explicit_create_needs_its_bufs", RuntimeError, "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first", lambda: a.Create(3, attr()))
+expect("chn_not_int", TypeError, "chn must be an int, not str", lambda: a.Start("1"))
+expect("chn_read_only", AttributeError, "", lambda: setattr(a, "chn", 2))
+
+# Implicit Create, then the documented calls on encoder.chn; keywords of both shapes.
+link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, a.chn))
+print("link", link.src, link.dst)
+a.Start(a.chn)
+sensor.run()
+sd = StreamData()
+assert a.GetStream(a.chn, sd) == 0
+a.ReleaseStream(a.chn, sd)
+assert a.GetStream(sd, timeout=2000) == 0
+a.ReleaseStream(sd)
+assert a.GetStream(chn=a.chn, streamData=sd, timeout=2000) == 0
+a.ReleaseStream(sd)
+print("destroy", link.destroy(), link.destroy(), link)
+a.Stop()
+a.Destroy(a.chn)
+print("a.chn after Destroy(chn)", a.chn)
+expect("after_destroy", ValueError, "Stop: no channel requested yet", lambda: a.Stop())
+
+# SendFrame in both shapes, with and without the timeout keyword.
+img = None
+b.Start()
+for send in (lambda f: b.SendFrame(f), lambda f: b.SendFrame(f, timeout=1000), lambda f: b.SendFrame(b.chn, f), lambda f: b.SendFrame(b.chn, f, 1000)):
+    img = sensor.snapshot()
+    f = k_video_frame_info()
+    f.v_frame.width = 320
+    f.v_frame.height = 240
+    f.v_frame.pixel_format = Sensor.YUV420SP
+    f.v_frame.phys_addr[0] = img.phyaddr()
+    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
+    assert send(f) == 0
+    assert b.GetStream(sd, 2000) == 0
+    b.ReleaseStream(sd)
+sensor.stop()
+b.Stop()
+
+b.Destroy()
+
+# An Encoder that is collected gives its requested channel back (made in a function, so that
+# no reference to it is left on the stack the GC scans).
+def make_and_forget():
+    e = Encoder()
+    e.SetOutBufs(4, 320, 240)
+    e.Create(attr())
+    e.Start()
+    return e.chn
+print("forgotten", make_and_forget())
+for _ in range(3):
+    gc.collect()
+c = Encoder()
+c.SetOutBufs(4, 320, 240)
+c.Create(attr())
+print("c.chn", c.chn)
+c.Destroy()
+byname.Destroy(0)
+MediaManager.deinit()
+print("DONE")
+"""
+
+
+def test_both_shapes_on_one_module(tmp_path):
+    out = checked(run_mpy(MIXED, tmp_path, env=SYNTHETIC))
+    assert "byname.chn -1\na.chn -1\na.chn 1 b.chn 2\n" in out
+    for name in ("start_without_channel", "get_without_channel", "create_twice",
+                 "explicit_create_needs_its_bufs", "chn_not_int", "chn_read_only", "after_destroy"):
+        assert f"ERR {name} OK" in out, out
+    assert "link (6, 0, 0) (9, 0, 1)" in out
+    assert "destroy True True <media link, unbound>" in out
+    assert "a.chn after Destroy(chn) -1" in out
+    assert "forgotten 1\n" in out and "c.chn 1\n" in out, "the collected Encoder gave channel 1 back"
+    assert out.rstrip().endswith("DONE"), out
+
+
+# ---- 4. the IDE preview holds a channel ------------------------------------------------------
+
+IDE = r"""
+from media.vencoder import *
+import _k230sim
+p = _k230sim.ide_preview()
+print("preview", p)
+attr = ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240)
+e = Encoder()
+e.SetOutBufs(p, 4, 320, 240)
+try:
+    e.Create(p, attr)
+    print("no error")
+except OSError as err:
+    print("explicit", err.args[0] & 0xffffffff == 0xa0098004, err.args[1])
+i = Encoder()
+i.SetOutBufs(4, 320, 240)
+i.Create(attr)
+print("implicit", i.chn, i.chn != p)
+i.Destroy()
+print("off", _k230sim.ide_preview(False))
+e.Create(p, attr)
+print("explicit after", p)
+e.Destroy(p)
+print("on", _k230sim.ide_preview(True) == p)
+"""
+
+
+def test_the_ide_preview_channel(tmp_path):
+    out = checked(run_mpy(IDE, tmp_path, env={**SYNTHETIC, "K230_SIM_IDE_PREVIEW": "1"}))
+    m = re.search(r"^preview (\d)$", out, re.M)
+    assert m, out
+    p = int(m.group(1))
+    # The older firmware's fixed channel 3, or the one the 2025 MPP hands out first.
+    assert p in (0, 3), out
+    assert "explicit True kd_mpi_venc_create_chn failed: K_ERR_VENC_EXIST (0xa0098004)" in out
+    assert re.search(r"^implicit \d True$", out, re.M), out
+    assert "off None" in out and f"explicit after {p}" in out and "on True" in out
+    # The firmware's teardown stops it at exit (run_mpy checks that nothing is left live).
+
+
+def test_the_ide_preview_is_off_by_default(tmp_path):
+    out = checked(run_mpy("import _k230sim\nprint(_k230sim.ide_preview())\n", tmp_path))
+    assert out.strip() == "None"
