@@ -67,4 +67,5 @@ def venc_implicit_test(file_name, width=1280, height=720, use_link=True, frames=
     print("venc implicit test stops")
 
 
-venc_implicit_test("implicit_channel.264")
+if __name__ == "__main__":
+    venc_implicit_test("implicit_channel.264")

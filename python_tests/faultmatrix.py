@@ -1,5 +1,6 @@
 """The fault matrix: every MPP call the core makes, failed once at every call position, during
-the manual's two examples and during the three ways a busy pipeline is torn down.
+the manual's two examples, the newest generation's implicit-channel example, and the three
+ways a busy pipeline is torn down.
 
 Each case runs in a fresh simulator MicroPython (synthetic codec backend):
 1. the scenario runs with `_k230sim.fault(func, K_ERR_VENC_BUSY, skip=position, count=1)`;
@@ -111,12 +112,15 @@ def finalisers(b):
 # and kept in the ledger, until Destroy detaches it).
 DETACH = "kd_mpi_venc_detach_vb_pool"
 SILENT = {"example1": {"kd_mpi_sys_unbind", DETACH}, "own_cleanup": {"kd_mpi_sys_unbind", DETACH},
-          "example2": {DETACH}}
+          "example2": {DETACH}, "implicit": {DETACH}}
 
 # name -> (definitions, what runs before the fault is injected, what runs with it)
 SCENARIOS = {
     "example1": (example("doc_example1.py"), "", 'vi_bind_venc_test("doc_example1.264", 800, 480)'),
     "example2": (example("doc_example2.py"), "", 'stream_venc_test("doc_example2.264", 800, 480)'),
+    # The newest generation's implicit channel (requested in the 2025 ABI), sensor bound.
+    "implicit": (example("implicit_channel.py"), "",
+                 f'venc_implicit_test("implicit.264", 320, 240, frames={FRAMES})'),
     "deinit_all": (BUSY, "b = busy()", "deinit_all()"),
     "finalisers": (BUSY, "b = busy()", "finalisers(b)"),
     "own_cleanup": (BUSY, "b = busy()", "own_cleanup(b)"),
