@@ -27,6 +27,7 @@ FUNCS = [
     "kd_mpi_sys_bind", "kd_mpi_sys_unbind", "kd_mpi_sys_mmap", "kd_mpi_sys_munmap",
     "kd_mpi_vb_set_config", "kd_mpi_vb_init", "kd_mpi_vb_exit", "kd_mpi_vb_create_pool",
     "kd_mpi_vb_destory_pool", "kd_mpi_venc_attach_vb_pool", "kd_mpi_venc_detach_vb_pool",
+    "kd_mpi_venc_request_chn", "kd_mpi_venc_release_chn",
 ]
 CODES = [0xA0098012, 0xA0098005, 0xA0048009, 0xA0058009, -1, 0xA009800E, 0xA009800F]
 SIZES = [(320, 240), (320, 240), (640, 480), (128, 64), (800, 480)]
@@ -218,6 +219,17 @@ OPS = [
     (1, "StreamData.lists", lambda e: d_list_shrink()),
     (1, "del Encoder", op_del_encoder),
     (1, "deinit_all", lambda e: deinit_all()),
+    # The implicit-channel shape of the newest firmware, on the same module.
+    (3, "SetOutBufs(n, w, h)", lambda e: e.SetOutBufs(num(1, 8), *pick(SIZES))),
+    (5, "Create(attr)", lambda e: e.Create(attr())),
+    (4, "Start()", lambda e: e.Start()),
+    (2, "Stop()", lambda e: e.Stop()),
+    (2, "Destroy()", lambda e: e.Destroy()),
+    (5, "GetStream(sd)", lambda e: e.GetStream(sd(), pick([0, 0, 5, 120, -2]))),
+    (4, "ReleaseStream(sd)", lambda e: e.ReleaseStream(holding() or sd())),
+    (3, "SendFrame(f)", lambda e: e.SendFrame(frame(), timeout=pick([0, 10, 1000, -1]))),
+    (2, "link(chn)", lambda e: links.append(MediaManager.link(
+        (CAMERA_MOD_ID, 0, 0), (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, e.chn)))),
     (8, "sensor", lambda e: sensor_op()),
     (2, "ChnAttrStr", lambda e: ChnAttrStr(*[weird() for _ in range(random.randrange(7))])),
 ]
