@@ -84,12 +84,13 @@ def doc_example(name, out_path):
 H264_MAIN_320X240 = "ChnAttrStr(Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN, 320, 240)"
 
 
-# Script lines: the media imports and a 320x240 YUV420SP sensor, `sensor`, and an Encoder, `enc`.
+# Script lines: the media imports and a 320x240 YUV420SP sensor at 30 fps, `sensor`, and an
+# Encoder, `enc`.
 SENSOR_320X240 = r"""
 from media.vencoder import *
 from media.sensor import *
 from media.media import *
-sensor = Sensor()
+sensor = Sensor(fps=30)
 sensor.reset()
 sensor.set_framesize(width=320, height=240)
 sensor.set_pixformat(Sensor.YUV420SP)

@@ -35,6 +35,8 @@ assert st["venc_channels_started"] == 1 and st["binds"] == 1 and st["venc_stream
 import media.vencoder
 media.vencoder.deinit_all()      # the hook a firmware runs between scripts
 assert_clean()
+for dev in range(3):             # and its other step: the sensors stop (and free their devices)
+    _k230sim.vicap_stop(dev)
 exec({again!r})
 assert_clean()
 print("AGAIN OK")

@@ -1,7 +1,8 @@
 // _k230sim: MicroPython bindings of the k230-venc host simulator controls (sim/include/k230_sim.h)
-// for the unix_sim board: the VICAP sensor stand-in used by the frozen media.sensor, fault
-// injection, leak-check statistics and the codec backend. Also adds os.exitpoint() and the
-// os.EXITPOINT_* constants that the CanMV firmware has and the unix port lacks.
+// for the unix_sim board: the VICAP sensor stand-in used by the frozen media.sensor (and the
+// RGB565 conversion CanMV's Sensor does in software), fault injection, leak-check statistics
+// and the codec backend. Also adds os.exitpoint() and the os.EXITPOINT_* constants that the
+// CanMV firmware has and the unix port lacks.
 //
 // Only MicroPython APIs that exist in 1.21 (the CanMV base) are used.
 //
@@ -120,29 +121,61 @@ static mp_obj_t k230sim_vicap_stop(mp_obj_t dev_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(k230sim_vicap_stop_obj, k230sim_vicap_stop);
 
-// vicap_snapshot(dev, chn) -> (phys_y, phys_uv, virt_y, virt_uv, width, height, stride,
-//                              pixel_format, pool_id, frame_index, pts)
-static mp_obj_t k230sim_vicap_snapshot(mp_obj_t dev_in, mp_obj_t chn_in) {
-    k230_sim_frame frame;
-    memset(&frame, 0, sizeof(frame));
-    int32_t rc = k230_sim_vicap_snapshot(k230sim_get_i32(dev_in, "dev"), k230sim_get_i32(chn_in, "chn"), &frame);
-    k230sim_check_vicap(rc, "k230_sim_vicap_snapshot");
-    mp_obj_t items[11] = {
-        mp_obj_new_int_from_ull(frame.phys_addr[0]),
-        mp_obj_new_int_from_ull(frame.phys_addr[1]),
-        mp_obj_new_int_from_ull(frame.virt_addr[0]),
-        mp_obj_new_int_from_ull(frame.virt_addr[1]),
-        mp_obj_new_int_from_uint(frame.width),
-        mp_obj_new_int_from_uint(frame.height),
-        mp_obj_new_int_from_uint(frame.stride),
-        mp_obj_new_int_from_uint(frame.pixel_format),
-        mp_obj_new_int_from_uint(frame.pool_id),
-        mp_obj_new_int_from_uint(frame.frame_index),
-        mp_obj_new_int_from_ull(frame.pts),
-    };
-    return mp_obj_new_tuple(MP_ARRAY_SIZE(items), items);
+static mp_obj_t k230sim_vicap_set_mirror(mp_obj_t dev_in, mp_obj_t mask_in) {
+    int32_t rc = k230_sim_vicap_set_mirror(k230sim_get_i32(dev_in, "dev"), k230sim_get_u32(mask_in, "mask"));
+    k230sim_check(rc, "k230_sim_vicap_set_mirror");
+    return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_snapshot_obj, k230sim_vicap_snapshot);
+static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_set_mirror_obj, k230sim_vicap_set_mirror);
+
+// vicap_dump_frame(dev, chn) -> bytes: the channel's next frame as the 224 bytes of a
+// k_video_frame_info (see k230_sim_vicap_dump_frame).
+static mp_obj_t k230sim_vicap_dump_frame(mp_obj_t dev_in, mp_obj_t chn_in) {
+    k_video_frame_info frame;
+    memset(&frame, 0, sizeof(frame));
+    int32_t rc = k230_sim_vicap_dump_frame(k230sim_get_i32(dev_in, "dev"), k230sim_get_i32(chn_in, "chn"), &frame);
+    k230sim_check_vicap(rc, "k230_sim_vicap_dump_frame");
+    return mp_obj_new_bytes((const byte *)&frame, sizeof(frame));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_dump_frame_obj, k230sim_vicap_dump_frame);
+
+// vicap_claim(dev, force) -> token of the new claim on the device's CSI bus (OSError
+// 0xa0158004 if it is claimed and force is false).
+static mp_obj_t k230sim_vicap_claim(mp_obj_t dev_in, mp_obj_t force_in) {
+    uint32_t token = 0;
+    int32_t rc = k230_sim_vicap_claim(k230sim_get_i32(dev_in, "dev"), mp_obj_is_true(force_in), &token);
+    k230sim_check(rc, "k230_sim_vicap_claim");
+    return mp_obj_new_int_from_uint(token);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_vicap_claim_obj, k230sim_vicap_claim);
+
+// vicap_owner(dev) -> token of the device's claim, 0 if free.
+static mp_obj_t k230sim_vicap_owner(mp_obj_t dev_in) {
+    return mp_obj_new_int_from_uint(k230_sim_vicap_owner(k230sim_get_i32(dev_in, "dev")));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(k230sim_vicap_owner_obj, k230sim_vicap_owner);
+
+// rgb888_to_rgb565(src, dst): packed R, G, B bytes of src into little-endian RGB565 pixels
+// of dst (2 bytes each), as many pixels as dst holds; ValueError if src is shorter. What
+// media.sensor does in software for Sensor.RGB565, as CanMV's Sensor does.
+static mp_obj_t k230sim_rgb888_to_rgb565(mp_obj_t src_in, mp_obj_t dst_in) {
+    mp_buffer_info_t src, dst;
+    mp_get_buffer_raise(src_in, &src, MP_BUFFER_READ);
+    mp_get_buffer_raise(dst_in, &dst, MP_BUFFER_WRITE);
+    size_t pixels = dst.len / 2;
+    if (src.len / 3 < pixels) {
+        mp_raise_ValueError(MP_ERROR_TEXT("src must hold 3 bytes for each 2 bytes of dst"));
+    }
+    const uint8_t *s = src.buf;
+    uint8_t *d = dst.buf;
+    for (size_t i = 0; i < pixels; i++, s += 3, d += 2) {
+        uint16_t p = (uint16_t)(((s[0] >> 3) << 11) | ((s[1] >> 2) << 5) | (s[2] >> 3));
+        d[0] = (uint8_t)(p & 0xff);
+        d[1] = (uint8_t)(p >> 8);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(k230sim_rgb888_to_rgb565_obj, k230sim_rgb888_to_rgb565);
 
 // sensor_source(path=None): frames of the Y4M file `path` for sensors started from now on, or
 // the moving test pattern for None / "". OSError if the file cannot be used.
@@ -332,7 +365,11 @@ static const mp_rom_map_elem_t k230sim_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_vicap_set_fps), MP_ROM_PTR(&k230sim_vicap_set_fps_obj) },
     { MP_ROM_QSTR(MP_QSTR_vicap_start), MP_ROM_PTR(&k230sim_vicap_start_obj) },
     { MP_ROM_QSTR(MP_QSTR_vicap_stop), MP_ROM_PTR(&k230sim_vicap_stop_obj) },
-    { MP_ROM_QSTR(MP_QSTR_vicap_snapshot), MP_ROM_PTR(&k230sim_vicap_snapshot_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_set_mirror), MP_ROM_PTR(&k230sim_vicap_set_mirror_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_dump_frame), MP_ROM_PTR(&k230sim_vicap_dump_frame_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_claim), MP_ROM_PTR(&k230sim_vicap_claim_obj) },
+    { MP_ROM_QSTR(MP_QSTR_vicap_owner), MP_ROM_PTR(&k230sim_vicap_owner_obj) },
+    { MP_ROM_QSTR(MP_QSTR_rgb888_to_rgb565), MP_ROM_PTR(&k230sim_rgb888_to_rgb565_obj) },
     { MP_ROM_QSTR(MP_QSTR_sensor_source), MP_ROM_PTR(&k230sim_sensor_source_obj) },
     { MP_ROM_QSTR(MP_QSTR_ide_preview), MP_ROM_PTR(&k230sim_ide_preview_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault), MP_ROM_PTR(&k230sim_fault_obj) },

@@ -1,11 +1,12 @@
 # unix_sim board fragment, included by mpy_glue/micropython.mk when K230_VENC_SIM=1.
 #
-# Adds the _k230sim module (sensor stand-in, fault injection, stats, os.exitpoint) and the _mpp
+# Adds the _k230sim module (sensor stand-in, fault injection, stats, os.exitpoint), the _mpp
 # module (a few raw kd_mpi_* calls bound one to one as CanMV's mpp binding does, for the
 # reference loop of `make bench-binding`; declarations from include/k230_mpp.h, on the include
-# path through mpy_glue/micropython.mk), and links the host simulator staticlib
-# libk230_venc_sim.a, which already contains the k230-venc core: only ONE Rust staticlib may be
-# linked into the program.
+# path through mpy_glue/micropython.mk) and the _media module (CanMV's py_video_frame_info /
+# py_video_frame, which media.sensor's snapshot(dump_frame=True) returns), and links the host
+# simulator staticlib libk230_venc_sim.a, which already contains the k230-venc core: only ONE
+# Rust staticlib may be linked into the program.
 #
 # The simulator is a std crate, so the link also needs the system libraries Rust's std (and any
 # C library the simulator uses, e.g. libavcodec) depends on. rustc reports them itself
@@ -17,7 +18,7 @@ K230_SIM_DIR := $(K230_VENC_ROOT)/boards/unix_sim
 # The unix port compiles every *.c of its VARIANT_DIR itself: add the modules only when this
 # directory is not the variant being built (e.g. the standard variant with K230_VENC_SIM=1).
 ifneq ($(realpath $(VARIANT_DIR)),$(realpath $(K230_SIM_DIR)))
-SRC_USERMOD_C += $(K230_SIM_DIR)/modk230sim.c $(K230_SIM_DIR)/modk230mpp.c
+SRC_USERMOD_C += $(K230_SIM_DIR)/modk230sim.c $(K230_SIM_DIR)/modk230mpp.c $(K230_SIM_DIR)/modvideoframe.c
 endif
 CFLAGS_USERMOD += -I$(K230_VENC_ROOT)/sim/include
 

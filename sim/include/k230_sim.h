@@ -10,18 +10,7 @@
 
 #include <stdint.h>
 
-/* One sensor frame as VICAP hands it out: NV12, UV plane at ALIGN_UP(w*h, 4096). */
-typedef struct {
-    uint64_t phys_addr[2]; /* Y, UV */
-    uint64_t virt_addr[2]; /* host pointers of the same planes */
-    uint32_t width;
-    uint32_t height;
-    uint32_t stride;       /* bytes per line of both planes */
-    uint32_t pixel_format; /* 31 = PIXEL_FORMAT_YUV_SEMIPLANAR_420 */
-    uint32_t pool_id;
-    uint32_t frame_index;  /* sensor frame number since start */
-    uint64_t pts;          /* microseconds */
-} k230_sim_frame;
+#include "k230_mpp.h" /* k_video_frame_info (include/ of the repository) */
 
 /* Counters for leak checks (tests compare them before and after a script). */
 typedef struct {
@@ -38,14 +27,30 @@ typedef struct {
     uint32_t venc_channels_requested; /* kd_mpi_venc_request_chn minus release (2025 ABI) */
 } k230_sim_stats;
 
-/* VICAP stand-in: dev 0..2, chn 0..2. Return 0 or a K_ERR code (module VICAP = 21). */
+/* VICAP stand-in: dev 0..2, chn 0..2. Return 0 or a K_ERR code (module VICAP = 21).
+ * reset stops the device and forgets its configuration (not its claim). Pixel formats: 31
+ * (NV12, the default), 3 (RGB888 packed R, G, B), 46 (RGB888 planar R, G, B). The mirror mask
+ * (1 horizontal mirror, 2 vertical flip) applies from the next start. stop frees the frame
+ * rings and the claim. */
 int32_t k230_sim_vicap_reset(int32_t dev);
 int32_t k230_sim_vicap_set_framesize(int32_t dev, int32_t chn, uint32_t width, uint32_t height);
 int32_t k230_sim_vicap_set_pixformat(int32_t dev, int32_t chn, uint32_t pixel_format);
 int32_t k230_sim_vicap_set_fps(int32_t dev, uint32_t fps);
+int32_t k230_sim_vicap_set_mirror(int32_t dev, uint32_t mask);
 int32_t k230_sim_vicap_start(int32_t dev);
 int32_t k230_sim_vicap_stop(int32_t dev);
-int32_t k230_sim_vicap_snapshot(int32_t dev, int32_t chn, k230_sim_frame *out);
+/* The channel's next frame, as kd_mpi_vicap_dump_frame describes it: size, pixel format,
+ * strides, phys_addr and virt_addr (host pointers) of each plane, time_ref (frame number since
+ * start), pts (microseconds), pool_id, mod_id = K_ID_VI; the rest 0. Valid until the channel's
+ * ring of 4 blocks comes round again or the device stops. */
+int32_t k230_sim_vicap_dump_frame(int32_t dev, int32_t chn, k_video_frame_info *out);
+
+/* The CSI bus claim CanMV's Sensor layer keeps per device ("sensor(N) is already inited."):
+ * claim writes a new token (never 0) and returns 0, or 0xa0158004 (EXIST) if the device is
+ * claimed and force is 0 (with force the new claim replaces the old). owner returns the token
+ * of the current claim, 0 if free. k230_sim_vicap_stop frees it. */
+int32_t k230_sim_vicap_claim(int32_t dev, int32_t force, uint32_t *token);
+uint32_t k230_sim_vicap_owner(int32_t dev);
 
 /* Sensor frame source for devices started from now on: frames of the Y4M file `path`
  * (8-bit 4:2:0: C420, C420jpeg, C420mpeg2, C420paldv or no C tag), sensor frame k = file

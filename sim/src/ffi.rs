@@ -6,7 +6,7 @@
 use crate::err::{self, KResult};
 use crate::state::{self, Sim};
 use crate::stats::{self, K230SimStats};
-use crate::vicap::{self, K230SimFrame};
+use crate::vicap;
 use crate::{codec, sys, vb, venc};
 use k230_venc::mpp::*;
 use std::ffi::{c_char, c_void, CStr};
@@ -410,7 +410,8 @@ pub unsafe extern "C" fn k230_sim_vicap_set_framesize(
     with_sim(|s| vicap::set_framesize(s, dev, chn, width, height))
 }
 
-/// Sets the pixel format of sensor channel (`dev`, `chn`); only 31 (NV12).
+/// Sets the pixel format of sensor channel (`dev`, `chn`): 31 (NV12), 3 (RGB888) or 46
+/// (RGB888 planar).
 ///
 /// # Safety
 /// None: takes no pointers.
@@ -441,7 +442,7 @@ pub unsafe extern "C" fn k230_sim_vicap_start(dev: i32) -> i32 {
     notify_after(with_sim(|s| vicap::start(s, dev)))
 }
 
-/// Stops sensor `dev` (repeat is fine).
+/// Stops sensor `dev` and frees its claim (repeat is fine).
 ///
 /// # Safety
 /// None: takes no pointers.
@@ -450,19 +451,56 @@ pub unsafe extern "C" fn k230_sim_vicap_stop(dev: i32) -> i32 {
     notify_after(with_sim(|s| vicap::stop(s, dev)))
 }
 
-/// Renders the next frame of sensor channel (`dev`, `chn`) and describes it in `out`.
+/// Sets the mirror mask of sensor `dev` for its next start: 1 horizontal mirror, 2 vertical
+/// flip.
 ///
 /// # Safety
-/// `out` is NULL or points to a writable `k230_sim_frame`.
+/// None: takes no pointers.
 #[no_mangle]
-pub unsafe extern "C" fn k230_sim_vicap_snapshot(
+pub unsafe extern "C" fn k230_sim_vicap_set_mirror(dev: i32, mask: u32) -> i32 {
+    with_sim(|s| vicap::set_mirror(s, dev, mask))
+}
+
+/// Renders the next frame of sensor channel (`dev`, `chn`) and describes it in `out`, as
+/// `kd_mpi_vicap_dump_frame` does.
+///
+/// # Safety
+/// `out` is NULL or points to a writable `k_video_frame_info`.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_dump_frame(
     dev: i32,
     chn: i32,
-    out: *mut K230SimFrame,
+    out: *mut k_video_frame_info,
 ) -> i32 {
     // SAFETY: NULL or valid and exclusive for the call, per the function contract.
     let out = unsafe { out.as_mut() };
-    with_sim(|s| vicap::snapshot(s, dev, chn, out))
+    with_sim(|s| vicap::dump_frame(s, dev, chn, out))
+}
+
+/// Claims the CSI bus of sensor `dev` for a CanMV `Sensor` object: writes the claim's token
+/// to `token` and returns 0, or VICAP `EXIST` if it is claimed and `force` is 0.
+///
+/// # Safety
+/// `token` is NULL (then VICAP `NULL_PTR`) or points to a writable `uint32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_claim(dev: i32, force: i32, token: *mut u32) -> i32 {
+    // SAFETY: NULL or valid and exclusive for the call, per the function contract.
+    let Some(token) = (unsafe { token.as_mut() }) else {
+        return err::vicap(err::num::NULL_PTR);
+    };
+    with_sim(|s| {
+        *token = vicap::claim(s, dev, force != 0)?;
+        Ok(())
+    })
+}
+
+/// The token of the claim on sensor `dev`'s CSI bus, 0 if it is free.
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_vicap_owner(dev: i32) -> u32 {
+    vicap::owner(&state::lock(), dev)
 }
 
 /// Selects the sensor frame source for devices started from now on: the Y4M file `path`

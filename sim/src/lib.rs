@@ -13,10 +13,13 @@
 //! - **VB** ([`vb`]): common pools (set_config / init / exit) and private pools
 //!   (create_pool / destory_pool), each one contiguous MMZ allocation.
 //! - **SYS** ([`sys`]): VI -> VENC binds (the only supported pair), mmap / munmap.
-//! - **VICAP** ([`vicap`]): three sensor devices with three channels each, producing NV12
-//!   frames with the K230 layout (UV plane at `ALIGN_UP(w * h, 4096)`): a deterministic
-//!   moving colour test pattern ([`vicap::render_pattern`]), or the frames of a Y4M file
-//!   ([`y4m`]; see *Sensor source* below).
+//! - **VICAP** ([`vicap`]): three sensor devices with three channels each, each channel in
+//!   its own size and pixel format ([`vicap::format`]: NV12 with the K230 layout, UV plane
+//!   at `ALIGN_UP(w * h, 4096)`; packed or planar RGB888): a deterministic moving colour
+//!   test pattern ([`vicap::render_pattern`]), or the frames of a Y4M file ([`y4m`]; see
+//!   *Sensor source* below), mirrored / flipped per device; frames handed out as
+//!   `kd_mpi_vicap_dump_frame` describes them (`k_video_frame_info`); the CSI-bus claim of
+//!   CanMV's Sensor layer.
 //! - **VENC** ([`venc`]): four channels with the K230 state rules and error codes, output
 //!   buffers in MMZ, frame-rate conversion, GOP / IDR structure, HEADER + I packs on IDR,
 //!   pack splitting when the caller's pack array is short, blocking / non-blocking / timed
@@ -108,8 +111,9 @@
 //!   empty queue pull sensor frames only while an output buffer is free, so the K230 rule
 //!   "drop VI frames while the output is full" never triggers; the sensor just does not
 //!   advance. A running bound sensor channel whose size differs from the channel's picture
-//!   size produces nothing for that channel, and get_stream then fails at once with VENC
-//!   `ILLEGAL_PARAM` instead of waiting forever (query_status reports no packs).
+//!   size, or whose pixel format is not NV12, produces nothing for that channel, and
+//!   get_stream then fails at once with VENC `ILLEGAL_PARAM` instead of waiting forever
+//!   (query_status reports no packs).
 //! - A frame larger than one output buffer is dropped and counted ([`venc::counters`]);
 //!   send_frame still returns 0.
 //! - Blocking waits end early only for data / a free buffer; if the channel is destroyed
@@ -126,10 +130,24 @@
 //!   pointer lies inside the arena. Mapping counts are bookkeeping only.
 //! - sys_unbind with a destination that is not a VENC channel (or not bound): 0.
 //! - VICAP: set_framesize / set_pixformat / set_fps on a running device: VICAP NOT_PERM;
-//!   start on a running device: 0 (no change); snapshot on a running device's unconfigured
-//!   channel: NOT_CONFIG. Odd sizes are accepted; the UV plane then has `h / 2` lines of
-//!   `w / 2` pairs. Starting a device restarts its frame numbering and the cursors of the
-//!   VENC channels bound to it.
+//!   start on a running device: 0 (no change); dump_frame on a stopped device: NOTREADY, on
+//!   a running device's unconfigured channel: NOT_CONFIG. Odd sizes are accepted; the UV
+//!   plane then has `h / 2` lines of `w / 2` pairs. Starting a device restarts its frame
+//!   numbering and the cursors of the VENC channels bound to it.
+//! - VICAP pixel formats: NV12 (31, the default), RGB888 (3, packed R, G, B, stride `3 w`)
+//!   and RGB888 planar (46: R, G, B planes `w * h` apart, stride `w`), converted from the
+//!   NV12 picture with BT.601 limited-range integer arithmetic; any other value:
+//!   NOT_SUPPORT. RGB565 and GRAYSCALE are CanMV software formats (media.sensor).
+//! - VICAP mirror mask (1 horizontal mirror, 2 vertical flip) applies from the next start,
+//!   as CanMV's `set_hmirror` / `set_vflip` take effect at `run()`; reset clears it; other
+//!   bits: ILLEGAL_PARAM. A mirrored chroma line keeps its U, V pairs.
+//! - dump_frame fills `time_ref` with the channel's frame number since start, `mod_id` with
+//!   `K_ID_VI`, the ring's pool id (`100 + 3 dev + chn`) and host pointers as `virt_addr`;
+//!   everything else is 0.
+//! - The CSI-bus claim (`k230_sim_vicap_claim`): CanMV's Sensor layer refuses a second
+//!   Sensor on a device unless `force`; the claim is held here, not by media.sensor, so that
+//!   stopping the device, which the between-scripts teardown does for every device, frees it
+//!   as the firmware's soft reset would, also when two scripts run in one interpreter.
 //! - Fault injection: `skip` counts successful calls only (return 0; mmap non-NULL;
 //!   create_pool >= 0). A faulted mmap returns NULL; a faulted create_pool returns `code`.
 //! - destroy_chn frees output buffers, queued frames and held streams; the bind stays.
@@ -172,7 +190,7 @@ pub mod y4m;
 
 pub(crate) use state::Sim;
 pub use stats::K230SimStats;
-pub use vicap::{render_nv12, render_pattern, K230SimFrame};
+pub use vicap::{render_nv12, render_pattern};
 
 /// Returns the whole simulator to its initial state: frees every channel, bind, pool,
 /// sensor ring and mapping, clears fault rules, selects the default backend. Rust only

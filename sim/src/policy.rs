@@ -7,7 +7,8 @@ use k230_venc::mpp::{k_s32, k_venc_pack_type, K_VENC_I_FRAME};
 /// `kd_mpi_venc_get_stream` when no frame arrives before the timeout (also timeout 0).
 pub const GET_STREAM_TIMEOUT: k_s32 = err::venc(num::BUF_EMPTY);
 /// `kd_mpi_venc_get_stream` on a channel bound to a running sensor channel of another size
-/// (the K230 does not scale between VI and VENC): an error instead of an endless wait.
+/// (the K230 does not scale between VI and VENC) or of a pixel format other than NV12: an
+/// error instead of an endless wait.
 pub const BOUND_SIZE_MISMATCH: k_s32 = err::venc(num::ILLEGAL_PARAM);
 /// `kd_mpi_venc_send_frame` when no output buffer frees up before the timeout.
 pub const SEND_FRAME_FULL: k_s32 = err::venc(num::BUF_FULL);

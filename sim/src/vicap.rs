@@ -1,23 +1,33 @@
-//! VICAP sensor stand-in: devices 0..2, channels 0..2, NV12 frames rendered on demand.
+//! VICAP sensor stand-in: devices 0..2, channels 0..2, frames rendered on demand.
 //!
 //! Each configured channel of a running device owns a ring of [`policy::VICAP_RING`] frame
-//! blocks in MMZ. NV12 layout as on the K230: stride = width, Y plane at the block start,
-//! UV plane at `ALIGN_UP(w * h, 4096)`, block size `ALIGN_UP(uv_off + w * h / 2, 4096)`.
+//! blocks in MMZ, in the channel's own size and pixel format ([`format`]: NV12 as on the
+//! K230, stride = width, Y plane at the block start, UV plane at `ALIGN_UP(w * h, 4096)`,
+//! block size `ALIGN_UP(uv_off + w * h / 2, 4096)`; or packed / planar RGB888).
 //!
 //! Frame content is a pure function of (width, height, frame index), see [`render_pattern`],
 //! or, when a Y4M source is selected (`k230_sim_vicap_set_source`, `K230_SIM_Y4M`), frame
 //! `i % N` of that file ([`crate::y4m`]), whose size every configured channel of the device
-//! must match.
+//! must match; then mirrored and / or flipped as the device's mirror mask said when it
+//! started ([`format::mirror_nv12`]), and converted to the channel's format.
 //! Frame `i` has pts `i * 1_000_000 / fps` microseconds. Time is virtual: nothing is paced,
-//! frames are produced when asked for (snapshot, or a bound VENC channel's get_stream).
+//! frames are produced when asked for (dump_frame, or a bound VENC channel's get_stream).
+//!
+//! Each device also records which CanMV `Sensor` object holds its CSI bus ([`claim`]): the
+//! firmware's Sensor layer refuses a second one, and stopping the device (the script's
+//! `Sensor.stop()`, or the teardown between two scripts) frees it.
 
-use crate::arena::{align_up, Arena, PAGE};
+pub mod format;
+
+use crate::arena::Arena;
 use crate::err::{self, num, KResult};
 use crate::policy;
 use crate::y4m::{Y4m, Y4mError};
 use crate::Sim;
-use k230_venc::mpp::PIXEL_FORMAT_YUV_SEMIPLANAR_420;
+use format::{layout, Layout, FORMATS, MIRROR_H, MIRROR_V};
+use k230_venc::mpp::{k_video_frame_info, K_ID_VI, PIXEL_FORMAT_YUV_SEMIPLANAR_420};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Environment variable naming a Y4M file to use instead of the test pattern.
 pub const Y4M_ENV: &str = "K230_SIM_Y4M";
@@ -33,44 +43,10 @@ pub const MAX_SIZE: u32 = 4096;
 /// Frame-rate range.
 pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=120;
 
-/// `k230_sim_frame`: one sensor frame as VICAP hands it out.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct K230SimFrame {
-    /// Physical addresses of the Y and UV planes.
-    pub phys_addr: [u64; 2],
-    /// Host pointers of the same planes.
-    pub virt_addr: [u64; 2],
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// Bytes per line of both planes.
-    pub stride: u32,
-    /// Always 31 (`PIXEL_FORMAT_YUV_SEMIPLANAR_420`).
-    pub pixel_format: u32,
-    /// Pool id of the channel's ring (`100 + dev * 3 + chn`).
-    pub pool_id: u32,
-    /// Sensor frame number since start.
-    pub frame_index: u32,
-    /// Presentation time stamp in microseconds.
-    pub pts: u64,
-}
-
-const _: () = {
-    assert!(std::mem::size_of::<K230SimFrame>() == 64);
-    assert!(std::mem::align_of::<K230SimFrame>() == 8);
-    assert!(std::mem::offset_of!(K230SimFrame, width) == 32);
-    assert!(std::mem::offset_of!(K230SimFrame, pts) == 56);
-};
-
 /// NV12 block layout of a `width` x `height` frame: (UV plane offset, block size).
 pub fn nv12_layout(width: u32, height: u32) -> (u64, u64) {
-    let luma = u64::from(width) * u64::from(height);
-    // Sizes are at most 4096 x 4096, so none of this can overflow.
-    let uv_off = align_up(luma, PAGE).unwrap_or(u64::MAX);
-    let block = align_up(uv_off.saturating_add(luma / 2), PAGE).unwrap_or(u64::MAX);
-    (uv_off, block)
+    let l = layout(PIXEL_FORMAT_YUV_SEMIPLANAR_420, width, height);
+    (l.offset[1], l.block)
 }
 
 /// Pts in microseconds of sensor frame `index` at `fps`.
@@ -192,22 +168,41 @@ pub fn render_nv12(width: u32, height: u32, index: u64) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// One sensor channel.
-#[derive(Default)]
 pub(crate) struct SensorChn {
     size: Option<(u32, u32)>,
+    /// Pixel format (one of [`FORMATS`]).
+    format: u32,
     /// Physical addresses of the ring blocks (empty while stopped).
     ring: Vec<u64>,
     pos: usize,
     snap_index: u64,
 }
 
+impl Default for SensorChn {
+    fn default() -> Self {
+        SensorChn {
+            size: None,
+            format: PIXEL_FORMAT_YUV_SEMIPLANAR_420,
+            ring: Vec::new(),
+            pos: 0,
+            snap_index: 0,
+        }
+    }
+}
+
 /// One sensor device.
 pub(crate) struct Dev {
     chns: [SensorChn; CHNS],
     fps: u32,
+    /// Mirror mask ([`MIRROR_H`], [`MIRROR_V`]) for the next start.
+    mirror: u32,
+    /// Mirror mask of the current run (taken at start).
+    run_mirror: u32,
     running: bool,
     /// The Y4M file this run reads (opened at start), or `None` for the test pattern.
     source: Option<Y4m>,
+    /// The claim on the device's CSI bus ([`claim`]), 0 if free. Survives [`reset`].
+    owner: u32,
 }
 
 impl Default for Dev {
@@ -215,8 +210,11 @@ impl Default for Dev {
         Dev {
             chns: Default::default(),
             fps: policy::VICAP_DEFAULT_FPS,
+            mirror: 0,
+            run_mirror: 0,
             running: false,
             source: None,
+            owner: 0,
         }
     }
 }
@@ -258,22 +256,30 @@ fn y4m_code(e: &Y4mError) -> i32 {
 /// A rendered frame inside a ring block.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RingFrame {
+    /// The block, and plane 0 (Y, or the RGB data / R plane).
     pub y_phys: u64,
+    /// Plane 1 (UV of NV12; G of planar RGB; the block start otherwise).
     pub uv_phys: u64,
     pub width: u32,
     pub height: u32,
+    pub format: u32,
     pub pts: u64,
     pub pool_id: u32,
 }
 
 impl Dev {
-    /// Size of channel `chn` if it is configured and its ring allocated.
+    /// Size of channel `chn` as a bound VENC channel sees it, if the channel is configured
+    /// and its ring allocated: its size when it outputs NV12, else (0, 0), a size no VENC
+    /// channel has, so that the bound channel fails as on a size mismatch
+    /// ([`policy::BOUND_SIZE_MISMATCH`]) instead of encoding RGB bytes as NV12.
     pub(crate) fn live_size(&self, chn: usize) -> Option<(u32, u32)> {
         let c = self.chns.get(chn)?;
-        if self.running && !c.ring.is_empty() {
-            c.size
-        } else {
+        if !self.running || c.ring.is_empty() {
             None
+        } else if c.format != PIXEL_FORMAT_YUV_SEMIPLANAR_420 {
+            Some((0, 0))
+        } else {
+            c.size
         }
     }
 
@@ -289,8 +295,34 @@ impl Dev {
     }
 }
 
-/// Renders sensor frame `index` of (`dev`, `chn`) into the next ring block: the test
-/// pattern, or frame `index % N` of the device's Y4M file.
+/// Writes sensor picture `index` (test pattern or Y4M frame), mirrored as `mirror` says, as
+/// NV12 planes of stride `w`.
+fn render_nv12_into(
+    source: Option<&mut Y4m>,
+    (w, h): (u32, u32),
+    index: u64,
+    mirror: u32,
+    y: &mut [u8],
+    uv: &mut [u8],
+) -> KResult {
+    let stride = w as usize;
+    match source {
+        Some(src) => src
+            .read_nv12(index, y, stride, uv, stride)
+            .map_err(|_| policy::Y4M_UNREADABLE)?,
+        None => {
+            if !render_pattern(w, h, index, y, stride, uv, stride) {
+                return Err(err::vicap(num::NOMEM));
+            }
+        }
+    }
+    format::mirror_nv12(w, h, mirror, y, stride, uv, stride);
+    Ok(())
+}
+
+/// Renders sensor frame `index` of (`dev`, `chn`) into the next ring block, in the
+/// channel's format: the test pattern, or frame `index % N` of the device's Y4M file,
+/// mirrored / flipped as the device's current run says.
 pub(crate) fn render_into_ring(
     arena: &Arena,
     devs: &mut [Dev; DEVS],
@@ -299,8 +331,7 @@ pub(crate) fn render_into_ring(
     index: u64,
 ) -> KResult<RingFrame> {
     let d = devs.get_mut(dev).ok_or(err::vicap(num::INVALID_DEVID))?;
-    let fps = d.fps;
-    let running = d.running;
+    let (fps, running, mirror) = (d.fps, d.running, d.run_mirror);
     let c = d.chns.get_mut(chn).ok_or(err::vicap(num::INVALID_CHNID))?;
     let (w, h) = c.size.ok_or(err::vicap(num::NOT_CONFIG))?;
     if !running {
@@ -312,30 +343,36 @@ pub(crate) fn render_into_ring(
     let nomem = err::vicap(num::NOMEM);
     let block = c.ring[c.pos % c.ring.len()];
     c.pos = (c.pos + 1) % c.ring.len();
-    let (uv_off, size) = nv12_layout(w, h);
+    let Layout {
+        offset,
+        block: size,
+        ..
+    } = layout(c.format, w, h);
     let base = arena.host_ptr(block, size).ok_or(nomem)?;
     let len = usize::try_from(size).map_err(|_| nomem)?;
-    let uv_off_us = usize::try_from(uv_off).map_err(|_| nomem)?;
     // SAFETY: `base..base + len` is one live arena allocation (host_ptr checked it), owned by
     // this sensor ring; no other Rust reference to it exists while the global lock is held.
     let mem = unsafe { std::slice::from_raw_parts_mut(base, len) };
-    let (yp, uvp) = mem.split_at_mut(uv_off_us);
-    let stride = w as usize;
-    match d.source.as_mut() {
-        Some(src) => src
-            .read_nv12(index, yp, stride, uvp, stride)
-            .map_err(|_| policy::Y4M_UNREADABLE)?,
-        None => {
-            if !render_pattern(w, h, index, yp, stride, uvp, stride) {
-                return Err(nomem);
-            }
+    if c.format == PIXEL_FORMAT_YUV_SEMIPLANAR_420 {
+        let uv_off = usize::try_from(offset[1]).map_err(|_| nomem)?;
+        let (yp, uvp) = mem.split_at_mut(uv_off);
+        render_nv12_into(d.source.as_mut(), (w, h), index, mirror, yp, uvp)?;
+    } else {
+        let (yl, uvl) = (w as usize * h as usize, w as usize * (h as usize / 2));
+        let mut nv12 = vec![0u8; yl + uvl];
+        let (yp, uvp) = nv12.split_at_mut(yl);
+        render_nv12_into(d.source.as_mut(), (w, h), index, mirror, yp, uvp)?;
+        let planar = c.format == format::PIXEL_FORMAT_RGB_888_PLANAR;
+        if !format::nv12_to_rgb(w, h, yp, uvp, planar, mem) {
+            return Err(nomem);
         }
     }
     Ok(RingFrame {
         y_phys: block,
-        uv_phys: block + uv_off,
+        uv_phys: block + offset[1],
         width: w,
         height: h,
+        format: c.format,
         pts: frame_pts(index, fps),
         pool_id: ring_pool_id(dev, chn),
     })
@@ -355,12 +392,53 @@ fn chn_index(chn: i32) -> KResult<usize> {
         .ok_or(err::vicap(num::INVALID_CHNID))
 }
 
-/// `k230_sim_vicap_reset`: stop and forget the configuration.
+/// `k230_sim_vicap_reset`: stop and forget the configuration (the claim stays).
 pub(crate) fn reset(sim: &mut Sim, dev: i32) -> KResult {
     let d = dev_index(dev)?;
     let Sim { arena, vicap, .. } = sim;
     vicap[d].free_rings(arena);
-    vicap[d] = Dev::default();
+    let owner = vicap[d].owner;
+    vicap[d] = Dev {
+        owner,
+        ..Dev::default()
+    };
+    Ok(())
+}
+
+/// Source of claim tokens (never 0; wraps after 2^32 - 1 claims).
+static NEXT_CLAIM: AtomicU32 = AtomicU32::new(1);
+
+/// `k230_sim_vicap_claim`: a CanMV `Sensor` object takes the device's CSI bus. A device
+/// already claimed answers VICAP `EXIST` unless `force` (then the new claim replaces the
+/// old one). Returns the claim's token (never 0), which [`owner`] reports until the device
+/// is stopped or claimed again.
+pub(crate) fn claim(sim: &mut Sim, dev: i32, force: bool) -> KResult<u32> {
+    let d = dev_index(dev)?;
+    if sim.vicap[d].owner != 0 && !force {
+        return Err(err::vicap(num::EXIST));
+    }
+    let mut token = NEXT_CLAIM.fetch_add(1, Ordering::Relaxed);
+    if token == 0 {
+        token = NEXT_CLAIM.fetch_add(1, Ordering::Relaxed);
+    }
+    sim.vicap[d].owner = token;
+    Ok(token)
+}
+
+/// `k230_sim_vicap_owner`: the token of the device's claim, 0 if it is free (or `dev` is
+/// out of range).
+pub(crate) fn owner(sim: &Sim, dev: i32) -> u32 {
+    dev_index(dev).map_or(0, |d| sim.vicap[d].owner)
+}
+
+/// `k230_sim_vicap_set_mirror`: [`MIRROR_H`] | [`MIRROR_V`], for the next start (a running
+/// device keeps the mask it started with); other bits are ILLEGAL_PARAM.
+pub(crate) fn set_mirror(sim: &mut Sim, dev: i32, mask: u32) -> KResult {
+    let d = dev_index(dev)?;
+    if mask & !(MIRROR_H | MIRROR_V) != 0 {
+        return Err(err::vicap(num::ILLEGAL_PARAM));
+    }
+    sim.vicap[d].mirror = mask;
     Ok(())
 }
 
@@ -379,16 +457,17 @@ pub(crate) fn set_framesize(sim: &mut Sim, dev: i32, chn: i32, width: u32, heigh
     Ok(())
 }
 
-/// `k230_sim_vicap_set_pixformat`: only NV12 (31).
+/// `k230_sim_vicap_set_pixformat`: one of [`FORMATS`] (NV12 until set).
 pub(crate) fn set_pixformat(sim: &mut Sim, dev: i32, chn: i32, pixel_format: u32) -> KResult {
     let d = dev_index(dev)?;
-    chn_index(chn)?;
-    if pixel_format != PIXEL_FORMAT_YUV_SEMIPLANAR_420 {
+    let c = chn_index(chn)?;
+    if !FORMATS.contains(&pixel_format) {
         return Err(err::vicap(num::NOT_SUPPORT));
     }
     if sim.vicap[d].running {
         return Err(err::vicap(num::NOT_PERM));
     }
+    sim.vicap[d].chns[c].format = pixel_format;
     Ok(())
 }
 
@@ -444,7 +523,7 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
     };
     for c in &mut dv.chns {
         let Some((w, h)) = c.size else { continue };
-        let (_, block) = nv12_layout(w, h);
+        let block = layout(c.format, w, h).block;
         for _ in 0..policy::VICAP_RING {
             match arena.alloc(block) {
                 Some(p) => c.ring.push(p),
@@ -458,6 +537,7 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
         c.snap_index = 0;
     }
     dv.running = true;
+    dv.run_mirror = dv.mirror;
     dv.source = source;
     // Bound encoder channels see this run from frame 0.
     for b in binds.iter_mut().flatten() {
@@ -468,20 +548,26 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
     Ok(())
 }
 
-/// `k230_sim_vicap_stop`: free the rings (repeat is fine).
+/// `k230_sim_vicap_stop`: free the rings and the claim (repeat is fine).
 pub(crate) fn stop(sim: &mut Sim, dev: i32) -> KResult {
     let d = dev_index(dev)?;
     let Sim { arena, vicap, .. } = sim;
     vicap[d].free_rings(arena);
+    vicap[d].owner = 0;
     Ok(())
 }
 
-/// `k230_sim_vicap_snapshot`.
-pub(crate) fn snapshot(
+/// `k230_sim_vicap_dump_frame`: renders the channel's next frame into its ring and
+/// describes it as `kd_mpi_vicap_dump_frame` does: a `k_video_frame_info` with the size,
+/// format, strides, physical addresses and host pointers (`virt_addr`, usable directly) of
+/// its planes, `time_ref` = the channel's snapshot number since start, pts, the ring's pool
+/// id and `mod_id` = `K_ID_VI`. Everything else is 0. The frame stays valid until the ring
+/// comes round to its block again ([`policy::VICAP_RING`] frames later) or the device stops.
+pub(crate) fn dump_frame(
     sim: &mut Sim,
     dev: i32,
     chn: i32,
-    out: Option<&mut K230SimFrame>,
+    out: Option<&mut k_video_frame_info>,
 ) -> KResult {
     let d = dev_index(dev)?;
     let c = chn_index(chn)?;
@@ -497,19 +583,21 @@ pub(crate) fn snapshot(
     let index = vicap[d].chns[c].snap_index;
     let f = render_into_ring(arena, vicap, d, c, index)?;
     vicap[d].chns[c].snap_index += 1;
-    let (_, block) = nv12_layout(f.width, f.height);
-    let host = arena.host_ptr(f.y_phys, block).map_or(0, |p| p as u64);
-    *out = K230SimFrame {
-        phys_addr: [f.y_phys, f.uv_phys],
-        virt_addr: [host, host + (f.uv_phys - f.y_phys)],
-        width: f.width,
-        height: f.height,
-        stride: f.width,
-        pixel_format: PIXEL_FORMAT_YUV_SEMIPLANAR_420,
-        pool_id: f.pool_id,
-        frame_index: index as u32,
-        pts: f.pts,
-    };
+    let l = layout(f.format, f.width, f.height);
+    let host = arena.host_ptr(f.y_phys, l.block).map_or(0, |p| p as u64);
+    let mut info = k_video_frame_info::default();
+    let v = &mut info.v_frame;
+    (v.width, v.height, v.pixel_format) = (f.width, f.height, f.format);
+    for p in 0..l.planes {
+        v.stride[p] = l.stride[p];
+        v.phys_addr[p] = f.y_phys + l.offset[p];
+        v.virt_addr[p] = host + l.offset[p];
+    }
+    v.time_ref = index as u32;
+    v.pts = f.pts;
+    info.pool_id = f.pool_id;
+    info.mod_id = K_ID_VI;
+    *out = info;
     Ok(())
 }
 
@@ -531,9 +619,10 @@ pub(crate) fn running_count(devs: &[Dev; DEVS]) -> u32 {
     devs.iter().filter(|d| d.running).count() as u32
 }
 
-/// Stops every device and forgets every configuration.
+/// Stops every device and forgets every configuration and claim.
 pub(crate) fn reset_all(sim: &mut Sim) {
     for d in 0..DEVS as i32 {
+        let _ = stop(sim, d);
         let _ = reset(sim, d);
     }
 }
