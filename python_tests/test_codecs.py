@@ -13,7 +13,7 @@ from streamcheck.compare import PsnrAcc, compare_with_source, psnr
 from streamcheck.decode import decode_file, decode_jpeg, decode_pair, planes
 from streamcheck.nal import h264_pps, h264_sps, h265_sps_profile, split_nals
 from streamcheck.packs import check_packs
-from streamcheck.run import libav, run_libav, run_many  # noqa: F401  (libav: fixture)
+from streamcheck.run import libav, run_codec_scripts, run_libav, run_many  # noqa: F401  (libav: fixture)
 from streamcheck.scene import write_y4m
 from streamcheck.script import Chn, attach, parse_log, printed_frames, sent_count, venc_script
 
@@ -39,14 +39,7 @@ DOC_RUNS = [(name, codec) for name in ("doc_example1.py", "doc_example2.py") for
 
 @pytest.fixture(scope="module")
 def doc_streams(libav, tmp_path_factory):  # noqa: F811
-    jobs, paths = [], []
-    for name, codec in DOC_RUNS:
-        d = tmp_path_factory.mktemp(f"{name[:-3]}_{codec}")
-        path = d / ("out.264" if codec == "h264" else "out.265")
-        jobs.append((doc_example(name, path), d, None))
-        paths.append(path)
-    outs = run_many(jobs)
-    return {run: (out, path) for run, out, path in zip(DOC_RUNS, outs, paths)}
+    return run_codec_scripts(tmp_path_factory, DOC_RUNS, lambda run, path: doc_example(run[0], path))
 
 
 @pytest.mark.parametrize("name,codec", DOC_RUNS)

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from conftest import EXAMPLES, checked, run_mpy
+from conftest import EXAMPLES, SNAP_FRAME_320X240, checked, run_mpy
 from streamcheck.decode import decode_file, decode_jpeg
 from streamcheck.packs import check_packs
-from streamcheck.run import libav, run_many  # noqa: F401  (libav: fixture)
+from streamcheck.run import libav, run_codec_scripts, run_many  # noqa: F401  (libav: fixture)
 from streamcheck.script import Chn, attach, parse_log, printed_frames, venc_script
 
 CODEC_NAMES = {"h264": "h264", "h265": "hevc"}
@@ -18,7 +18,7 @@ SYNTHETIC = {"K230_SIM_BACKEND": "synthetic"}
 
 # ---- 1. the newest generation's example, both flows, both codecs -----------------------------
 
-IMPLICIT_RUNS = [(codec, link) for codec in ("h264", "h265") for link in (True, False)]
+IMPLICIT_RUNS = [(flow, codec) for codec in ("h264", "h265") for flow in ("bind", "send")]
 IMPLICIT_FRAMES = 60
 
 
@@ -34,18 +34,13 @@ def implicit_example(path, use_link):
 
 @pytest.fixture(scope="module")
 def implicit_streams(libav, tmp_path_factory):  # noqa: F811
-    jobs, paths = [], []
-    for codec, link in IMPLICIT_RUNS:
-        d = tmp_path_factory.mktemp(f"implicit_{codec}_{'bind' if link else 'send'}")
-        path = d / ("out.264" if codec == "h264" else "out.265")
-        jobs.append((implicit_example(path, link), d, None))
-        paths.append(path)
-    return {run: (out, path) for run, out, path in zip(IMPLICIT_RUNS, run_many(jobs), paths)}
+    return run_codec_scripts(tmp_path_factory, IMPLICIT_RUNS,
+                             lambda run, path: implicit_example(path, run[0] == "bind"))
 
 
-@pytest.mark.parametrize("codec,use_link", IMPLICIT_RUNS)
-def test_implicit_channel_example_stream_decodes(implicit_streams, codec, use_link):
-    stdout, path = implicit_streams[(codec, use_link)]
+@pytest.mark.parametrize("flow,codec", IMPLICIT_RUNS)
+def test_implicit_channel_example_stream_decodes(implicit_streams, flow, codec):
+    stdout, path = implicit_streams[(flow, codec)]
     assert "Traceback" not in stdout, stdout[-3000:]
     assert "venc implicit test stops" in stdout
     assert re.search(r"^encoder channel: 0$", stdout, re.M), "the first free channel"
@@ -109,7 +104,7 @@ def expect(name, exc, text, f):
         print("ERR", name, "OK")
         return
     raise AssertionError(name + ": no " + exc.__name__)
-
+""" + SNAP_FRAME_320X240 + r"""
 # Channel 0 by number (documented shape), then two Encoders that ask for theirs.
 byname = Encoder()
 byname.SetOutBufs(0, 4, 320, 240)
@@ -153,17 +148,9 @@ print("a.chn after Destroy(chn)", a.chn)
 expect("after_destroy", ValueError, "Stop: no channel requested yet", lambda: a.Stop())
 
 # SendFrame in both shapes, with and without the timeout keyword.
-img = None
 b.Start()
 for send in (lambda f: b.SendFrame(f), lambda f: b.SendFrame(f, timeout=1000), lambda f: b.SendFrame(b.chn, f), lambda f: b.SendFrame(b.chn, f, 1000)):
-    img = sensor.snapshot()
-    f = k_video_frame_info()
-    f.v_frame.width = 320
-    f.v_frame.height = 240
-    f.v_frame.pixel_format = Sensor.YUV420SP
-    f.v_frame.phys_addr[0] = img.phyaddr()
-    f.v_frame.phys_addr[1] = img.phyaddr() + ALIGN_UP(320 * 240, 4096)
-    assert send(f) == 0
+    assert send(snap_frame()) == 0
     assert b.GetStream(sd, 2000) == 0
     b.ReleaseStream(sd)
 sensor.stop()

@@ -54,6 +54,19 @@ def run_many(jobs, workers=2):
         return [f.result() for f in futs]
 
 
+def run_codec_scripts(tmp_path_factory, runs, script_of):
+    """Runs one script per run of `runs` (tuples whose last item is the codec, "h264" or
+    "h265"), each in its own folder writing out.264 / out.265 there: `script_of(run, path)` is
+    its source. Returns {run: (stdout, path)}."""
+    jobs, paths = [], []
+    for run in runs:
+        d = tmp_path_factory.mktemp("_".join(str(x) for x in run).replace(".py", ""))
+        path = d / ("out.264" if run[-1] == "h264" else "out.265")
+        jobs.append((script_of(run, path), d, None))
+        paths.append(path)
+    return {run: (out, path) for run, out, path in zip(runs, run_many(jobs), paths)}
+
+
 @pytest.fixture(scope="session")
 def libav(tmp_path_factory):
     """The libav backend is in the binary (else every test that uses this fails, saying so)."""
