@@ -325,7 +325,8 @@ static void venc_parse_chn_obj_timeout(size_t n_args, const mp_obj_t *pos_args, 
     mp_int_t timeout_default, int64_t *chn, mp_obj_t *obj, int64_t *timeout) {
     venc_encoder_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     bool explicit_chn = (n_args > 1 && mp_obj_is_int(pos_args[1]))
-        || (kw_args != NULL && mp_map_lookup(kw_args, MP_OBJ_NEW_QSTR(MP_QSTR_chn), MP_MAP_LOOKUP) != NULL);
+        || (kw_args != NULL && kw_args->used != 0
+            && mp_map_lookup(kw_args, MP_OBJ_NEW_QSTR(MP_QSTR_chn), MP_MAP_LOOKUP) != NULL);
     size_t skip = explicit_chn ? 0 : 1;
     mp_arg_t allowed_args[] = {
         { MP_QSTR_chn, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
