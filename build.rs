@@ -32,6 +32,9 @@
 //! - `functions::ALTERNATIVES`: the 2025 `kd_mpi_venc_attach_vb_pool(chn, pool, n)`, or, in
 //!   SDKs where that is a two-argument static inline wrapper, the exported
 //!   `kd_mpi_venc_attach_vb_pool_ex(chn, pool, n)` (`cfg(k230_mpp_calls = "...")`);
+//! - `functions::OPTIONAL` (the 2025 `kd_mpi_venc_request_chn` / `release_chn`): an SDK
+//!   without them still builds; the core then picks implicit channels itself
+//!   (`cfg(k230_mpp_request_chn)` is set when they are declared);
 //! - pixel formats: their values come from the SDK's headers (NV12 is 30 in the 2023
 //!   k230_sdk, 31 later), and one the headers lack (BGRA8888 in the 2023 k230_sdk) is not
 //!   accepted (`cfg(k230_pixel_format_bgra_8888)`).
@@ -285,6 +288,7 @@ fn main() {
                 types: TYPES,
                 functions: &all_functions,
                 alternatives: functions::ALTERNATIVES,
+                optional: functions::OPTIONAL,
             };
             let checked = match sdk_abi::check(&check) {
                 Ok(checked) => checked,
@@ -299,6 +303,7 @@ fn main() {
             for n in &checked.notes {
                 println!("cargo:warning=K230_SDK_MPP_DIR: note: {n}");
             }
+            calls.retain(|c| !checked.missing_optional.iter().any(|m| m == c));
             for (first, instead) in functions::ALTERNATIVES {
                 if checked.calls_instead.iter().any(|c| c == instead) {
                     println!("cargo:rustc-cfg=k230_mpp_calls=\"{instead}\"");
@@ -358,6 +363,11 @@ fn main() {
             missing.join(", ")
         );
         std::process::exit(1);
+    }
+    // The MPP's channel allocation, where the headers have it (functions::OPTIONAL).
+    println!("cargo::rustc-check-cfg=cfg(k230_mpp_request_chn)");
+    if functions::OPTIONAL.iter().all(|f| calls.contains(f)) {
+        println!("cargo:rustc-cfg=k230_mpp_request_chn");
     }
     // Pixel formats some SDK generations lack (the 2023 k230_sdk has no BGRA8888): the core
     // accepts them only when the headers define them (src/venc/send.rs).

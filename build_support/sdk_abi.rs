@@ -413,6 +413,8 @@ pub struct Check<'a> {
     pub functions: &'a [&'a str],
     /// `(first, instead)`: the core calls one of the two (see `check`).
     pub alternatives: &'a [(&'a str, &'a str)],
+    /// Functions the core does without when the SDK lacks them (a note, not a difference).
+    pub optional: &'a [&'a str],
 }
 
 /// A passed check.
@@ -424,6 +426,8 @@ pub struct Checked {
     pub notes: Vec<String>,
     /// The second functions of `Check::alternatives` that the core calls instead of the first.
     pub calls_instead: Vec<String>,
+    /// The functions of `Check::optional` the SDK does not declare.
+    pub missing_optional: Vec<String>,
     /// The functions the SDK defines `static` (inline): the core calls them through these
     /// wrappers, compiled with the SDK headers (build.rs).
     pub wrappers: Vec<Wrapper>,
@@ -587,19 +591,31 @@ pub fn check(c: &Check) -> Result<Checked, String> {
             !is_static(f) && own.fn_signature(own.functions[first]) == sdk.fn_signature(f)
         });
         if !first_ok && sdk.functions.contains_key(instead) {
-            if let Some(&f) = sdk.functions.get(first) {
-                let stat = if is_static(f) { "static " } else { "" };
-                notes.push(format!(
-                    "{first} is {stat}`{}` in the SDK, `{}` in {OWN}: the core calls {instead} \
-                     instead",
+            notes.push(match sdk.functions.get(first) {
+                Some(&f) => format!(
+                    "{first} is {}`{}` in the SDK, `{}` in {OWN}: the core calls {instead} instead",
+                    if is_static(f) { "static " } else { "" },
                     sdk.fn_signature(f),
                     own.fn_signature(own.functions[first])
-                ));
-            }
+                ),
+                None => format!("{first} is not declared by the SDK: the core calls {instead}"),
+            });
             calls_instead.push(instead.to_string());
             skip.push(first);
         } else {
             skip.push(instead);
+        }
+    }
+
+    // Optional functions the SDK does not declare: the core does without them.
+    let mut missing_optional = Vec::new();
+    for &name in c.optional {
+        if own.functions.contains_key(name) && !sdk.functions.contains_key(name) {
+            notes.push(format!(
+                "{name} is not declared by the SDK: the core does without it"
+            ));
+            missing_optional.push(name.to_string());
+            skip.push(name);
         }
     }
 
@@ -678,6 +694,7 @@ pub fn check(c: &Check) -> Result<Checked, String> {
             files,
             notes,
             calls_instead,
+            missing_optional,
             wrappers,
         });
     }

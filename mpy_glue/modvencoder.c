@@ -198,7 +198,7 @@ static venc_stream_data_obj_t *venc_stream_data_arg(mp_obj_t o) {
 // CanMV firmware leaves it out and uses the channel Create(chnAttr) requested
 // (Encoder.chn, -1 before). Methods without optional arguments tell them apart by the number
 // of arguments; GetStream and SendFrame, whose timeout is optional, by whether the first
-// one is an int (or chn= is given).
+// one is a StreamData / a frame (and no chn= is given).
 
 typedef struct {
     mp_obj_base_t base;
@@ -319,14 +319,16 @@ static mp_obj_t venc_encoder_destroy(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_destroy_obj, 1, 2, venc_encoder_destroy);
 
 // Parses (chn, <obj>, timeout=<dflt>) or (<obj>, timeout=<dflt>), with keywords: the shape
-// is the documented one when the first positional argument is an int or `chn=` is given.
+// is the implicit one when the first positional argument is an <obj> (`is_obj`) and no
+// `chn=` is given, else the documented one (so a wrong first argument is reported as chn).
 // Fills chn (Encoder.chn for the implicit shape), obj and timeout.
 static void venc_parse_chn_obj_timeout(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args, qstr obj_name,
-    mp_int_t timeout_default, int64_t *chn, mp_obj_t *obj, int64_t *timeout) {
+    bool (*is_obj)(mp_obj_t), mp_int_t timeout_default, int64_t *chn, mp_obj_t *obj, int64_t *timeout) {
     venc_encoder_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
-    bool explicit_chn = (n_args > 1 && mp_obj_is_int(pos_args[1]))
-        || (kw_args != NULL && kw_args->used != 0
-            && mp_map_lookup(kw_args, MP_OBJ_NEW_QSTR(MP_QSTR_chn), MP_MAP_LOOKUP) != NULL);
+    bool implicit_chn = n_args > 1 && is_obj(pos_args[1])
+        && (kw_args == NULL || kw_args->used == 0
+            || mp_map_lookup(kw_args, MP_OBJ_NEW_QSTR(MP_QSTR_chn), MP_MAP_LOOKUP) == NULL);
+    bool explicit_chn = !implicit_chn;
     size_t skip = explicit_chn ? 0 : 1;
     mp_arg_t allowed_args[] = {
         { MP_QSTR_chn, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
@@ -349,13 +351,23 @@ static void venc_parse_chn_obj_timeout(size_t n_args, const mp_obj_t *pos_args, 
     *timeout = venc_int_arg(args[2].u_obj, "timeout");
 }
 
+// What SendFrame takes as a frame: an object with a buffer, not an int or a str.
+static bool venc_is_frame(mp_obj_t o) {
+    mp_buffer_info_t buf;
+    return !mp_obj_is_int(o) && !mp_obj_is_str(o) && mp_get_buffer(o, &buf, MP_BUFFER_READ);
+}
+
+static bool venc_is_stream_data(mp_obj_t o) {
+    return mp_obj_is_type(o, &venc_stream_data_type);
+}
+
 // Encoder.SendFrame(chn, frame_info, timeout=1000) / SendFrame(frame_info, timeout=1000) ->
 // 0, or the K230 code when no output buffer became free within the timeout (ms).
 static mp_obj_t venc_encoder_send_frame(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     int64_t chn, timeout;
     mp_obj_t frame_in;
-    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_frame_info, VENC_SEND_TIMEOUT_MS, &chn, &frame_in,
-        &timeout);
+    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_frame_info, venc_is_frame, VENC_SEND_TIMEOUT_MS,
+        &chn, &frame_in, &timeout);
     // The core reads a copy: the GIL is released while it waits.
     uint8_t frame[VENC_FRAME_INFO_SIZE + 1];
     size_t len = venc_frame_arg(frame_in, frame);
@@ -378,8 +390,8 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_send_frame_obj, 1, venc_encoder_s
 static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     int64_t chn, timeout;
     mp_obj_t sd_in;
-    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_streamData, VENC_TIMEOUT_BLOCK, &chn, &sd_in,
-        &timeout);
+    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_streamData, venc_is_stream_data,
+        VENC_TIMEOUT_BLOCK, &chn, &sd_in, &timeout);
     venc_stream_data_obj_t *sd = venc_stream_data_arg(sd_in);
 
     venc_pack_t packs[VENC_PACK_CNT_MAX];

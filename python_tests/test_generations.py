@@ -127,6 +127,9 @@ expect("create_twice", RuntimeError, "Create(1): channel 1 is created but not st
 # SetOutBufs(buf_num, w, h) belongs to Create(chnAttr); Create(chn, attr) needs its own.
 expect("explicit_create_needs_its_bufs", RuntimeError, "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first", lambda: a.Create(3, attr()))
 expect("chn_not_int", TypeError, "chn must be an int, not str", lambda: a.Start("1"))
+# GetStream / SendFrame: a first argument that is no StreamData / frame is the channel.
+expect("get_chn_not_int", TypeError, "chn must be an int, not str", lambda: a.GetStream("0", StreamData()))
+expect("send_chn_not_int", TypeError, "chn must be an int, not float", lambda: a.SendFrame(1.0, k_video_frame_info()))
 expect("chn_read_only", AttributeError, "", lambda: setattr(a, "chn", 2))
 
 # Implicit Create, then the documented calls on encoder.chn; keywords of both shapes.
@@ -184,7 +187,7 @@ def test_both_shapes_on_one_module(tmp_path):
     out = checked(run_mpy(MIXED, tmp_path, env=SYNTHETIC))
     assert "byname.chn -1\na.chn -1\na.chn 1 b.chn 2\n" in out
     for name in ("start_without_channel", "get_without_channel", "create_twice",
-                 "explicit_create_needs_its_bufs", "chn_not_int", "chn_read_only", "after_destroy"):
+                 "explicit_create_needs_its_bufs", "chn_not_int", "get_chn_not_int", "send_chn_not_int", "chn_read_only", "after_destroy"):
         assert f"ERR {name} OK" in out, out
     assert "link (6, 0, 0) (9, 0, 1)" in out
     assert "destroy True True <media link, unbound>" in out

@@ -12,7 +12,9 @@
 #      build's kd_mpi_venc_attach_vb_pool);
 #   e. the two forms of the 2025 attach: an exported three-argument kd_mpi_venc_attach_vb_pool
 #      (the core calls it), or a two-argument static inline wrapper over an exported
-#      kd_mpi_venc_attach_vb_pool_ex (the core calls _ex); read off the archive's symbols;
+#      kd_mpi_venc_attach_vb_pool_ex (the core calls _ex); and a 2025 tree without
+#      kd_mpi_venc_request_chn / release_chn (the core picks channels itself); read off the
+#      archive's symbols;
 #   f. functions the SDK defines static inline (one with a pointer, one with a const
 #      parameter) in headers that include a generated k_autoconf_comm.h, <stdio.h> and
 #      <string.h>: without K230_SDK_CFLAGS the build stops naming the missing header and the
@@ -183,6 +185,17 @@ grep -q 'the core calls kd_mpi_venc_attach_vb_pool_ex instead' "$work/log" ||
     { cat "$work/log" >&2; echo "FAIL: e. no note on the attach the core calls" >&2; exit 1; }
 expect_symbols "e. static inline attach" "$host_lib" Ukd_mpi_venc_attach_vb_pool_ex -kd_mpi_venc_attach_vb_pool
 
+# e. A 2025 MPP without the channel allocation (request/release_chn): the core does without it.
+norequest=$(make_tree no-request)
+mutate "$norequest" '#define K230_MPP_H' $'#define K230_MPP_H\n#define K230_MPP_ABI_2025'
+mutate "$norequest" 'k_s32 kd_mpi_venc_request_chn(k_u32 *chn_num);' ''
+mutate "$norequest" 'k_s32 kd_mpi_venc_release_chn(k_u32 chn_num);' ''
+expect_ok "e. 2025 tree without kd_mpi_venc_request_chn / release_chn" "$norequest" --features abi-2025
+grep -q 'note: kd_mpi_venc_request_chn is not declared by the SDK: the core does without it' "$work/log" ||
+    { cat "$work/log" >&2; echo "FAIL: e. no note on the missing request_chn" >&2; exit 1; }
+expect_symbols "e. no request_chn" "$host_lib" -kd_mpi_venc_request_chn -kd_mpi_venc_release_chn \
+    Ukd_mpi_venc_create_chn
+
 # f. static inline functions, a generated config header and libc headers.
 wrapped=$(make_tree wrapped)
 mkdir -p "$work/generated"
@@ -203,7 +216,8 @@ grep -o "fatal error: 'k_autoconf_comm.h' file not found" "$work/log" | head -n 
 export K230_SDK_CFLAGS="-I$work/generated"
 expect_ok "f. static inline functions, K230_SDK_CFLAGS=-I<generated>" "$wrapped"
 expect_symbols "f. wrappers" "$host_lib" Dk230_venc_shim__kd_mpi_venc_query_status \
-    Dk230_venc_shim__kd_mpi_venc_enable_idr Ukd_mpi_venc_query_status_impl Ukd_mpi_venc_set_idr \
+    Dk230_venc_shim__kd_mpi_venc_enable_idr Uk230_venc_shim__kd_mpi_venc_query_status \
+    Uk230_venc_shim__kd_mpi_venc_enable_idr Ukd_mpi_venc_query_status_impl Ukd_mpi_venc_set_idr \
     -kd_mpi_venc_query_status -kd_mpi_venc_enable_idr
 rv=riscv64gc-unknown-none-elf
 rv_cc=${CROSS_COMPILE:-riscv64-linux-gnu-}gcc

@@ -83,10 +83,10 @@ pub trait Mpp: Clone {
     #[cfg(feature = "abi-2025")]
     fn vb_destroy_pool(&mut self, pool: u32) -> MppResult;
     /// `kd_mpi_venc_request_chn`: a channel nobody has requested or created.
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     fn venc_request_chn(&mut self) -> MppResult<u32>;
     /// `kd_mpi_venc_release_chn`: gives a requested channel back.
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     fn venc_release_chn(&mut self, chn: u32) -> MppResult;
     /// `kd_mpi_venc_attach_vb_pool`: `buf_num` blocks of `pool` become the channel's output buffers.
     #[cfg(feature = "abi-2025")]
@@ -239,14 +239,14 @@ impl Mpp for K230Mpp {
         // SAFETY: scalar argument only.
         code(unsafe { kd_mpi_venc_detach_vb_pool(chn) })
     }
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     fn venc_request_chn(&mut self) -> MppResult<u32> {
         let mut chn: k_u32 = 0;
         // SAFETY: `chn` is a valid local for the duration of the call.
         code(unsafe { kd_mpi_venc_request_chn(&mut chn) })?;
         Ok(chn)
     }
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     fn venc_release_chn(&mut self, chn: u32) -> MppResult {
         // SAFETY: scalar argument only.
         code(unsafe { kd_mpi_venc_release_chn(chn) })

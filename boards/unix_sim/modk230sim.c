@@ -325,7 +325,13 @@ static mp_obj_t k230sim_ide_preview(size_t n_args, const mp_obj_t *args) {
     int32_t chn = -1;
     int32_t ret = k230_sim_ide_preview(n_args == 0 ? -1 : mp_obj_is_true(args[0]), &chn);
     if (ret != 0) {
-        mp_printf(&mp_plat_print, "[omv] kd_mpi_venc_create_chn error 0x%08x\n", (unsigned)ret);
+        // What the firmware prints: the older one about its create of channel 3, the 2026 one
+        // about its preview set-up (request and create).
+        if ((uint32_t)ret == 0xa0098004u) {
+            mp_printf(&mp_plat_print, "[omv] kd_mpi_venc_create_chn error 0x%08x\n", (unsigned)ret);
+        } else {
+            mp_printf(&mp_plat_print, "ERROR: idg dbg vo wbc init failed (0x%08x)\n", (unsigned)ret);
+        }
     }
     return chn < 0 ? mp_const_none : MP_OBJ_NEW_SMALL_INT(chn);
 }

@@ -19,10 +19,12 @@ use k230_venc::attr::{ChnAttr, PAYLOAD_JPEG};
 /// as the firmware disables it for the rest of the script.
 pub(crate) fn set_preview(sim: &mut Sim, on: bool) -> KResult<Option<u32>> {
     if !on {
-        if let Some(c) = sim.ide_preview.take() {
+        if let Some(c) = sim.ide_preview {
+            // A step that fails leaves the preview holding what it still holds.
             venc::destroy_chn(sim, c)?;
             #[cfg(feature = "abi-2025")]
             venc::release_chn(sim, c)?;
+            sim.ide_preview = None;
         }
         return Ok(None);
     }

@@ -67,6 +67,11 @@ mpp_functions! {
     }
 }
 
+/// Functions the core calls only when the headers declare them (a 2025 SDK without them still
+/// builds): the MPP's channel allocation. Without them the core picks the channel of an
+/// implicit-channel Create(chnAttr) itself; build.rs sets `cfg(k230_mpp_request_chn)` with.
+pub const OPTIONAL: &[&str] = &[VENC_REQUEST_CHN, VENC_RELEASE_CHN];
+
 /// Functions of which the core calls one: `(first, instead)`. Built against the project's
 /// declarations it calls `first`; against an SDK (`K230_SDK_MPP_DIR`) it calls `first` when
 /// the SDK declares it with the project's signature, otherwise `instead` (checked like any

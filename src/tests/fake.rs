@@ -44,8 +44,12 @@ pub struct FakeState {
     #[cfg(feature = "abi-2025")]
     pub attached: HashMap<u32, u32>,
     /// Channels handed out by `kd_mpi_venc_request_chn` and not released.
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     pub requested: [bool; 4],
+    /// `kd_mpi_venc_request_chn` knows only requested channels, not the ones created by
+    /// number (the simulator's `REQUEST_CHN_SKIPS_CREATED` false).
+    #[cfg(k230_mpp_request_chn)]
+    pub request_ignores_created: bool,
 }
 
 impl FakeState {
@@ -221,21 +225,26 @@ impl FakeState {
         assert!(self.attached.insert(chn, pool).is_none(), "attached twice");
         Ok(())
     }
-    /// The lowest channel neither requested nor created (the simulator's policy).
-    #[cfg(feature = "abi-2025")]
+    /// The lowest channel neither requested nor created (the simulator's policy; with
+    /// `request_ignores_created` the lowest not requested).
+    #[cfg(k230_mpp_request_chn)]
     pub fn venc_request_chn(&mut self) -> MppResult<u32> {
         self.check("request")?;
+        let ignore = self.request_ignores_created;
         let c = (0..4)
-            .find(|&c| !self.requested[c] && !self.created[c] && !self.taken[c])
+            .find(|&c| !self.requested[c] && (ignore || (!self.created[c] && !self.taken[c])))
             .ok_or(venc(num::NOBUF))?;
         self.requested[c] = true;
         Ok(c as u32)
     }
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     pub fn venc_release_chn(&mut self, chn: u32) -> MppResult {
         self.check("release_chn")?;
         let c = chn as usize;
-        assert!(!self.created[c], "releasing a created channel");
+        assert!(
+            self.request_ignores_created || !self.created[c],
+            "releasing a created channel"
+        );
         assert!(self.requested[c], "releasing a channel not requested");
         self.requested[c] = false;
         Ok(())
@@ -368,12 +377,12 @@ macro_rules! forward_mpp {
                 let $s = self;
                 $get.venc_detach_vb_pool(chn)
             }
-            #[cfg(feature = "abi-2025")]
+            #[cfg(k230_mpp_request_chn)]
             fn venc_request_chn(&mut self) -> MppResult<u32> {
                 let $s = self;
                 $get.venc_request_chn()
             }
-            #[cfg(feature = "abi-2025")]
+            #[cfg(k230_mpp_request_chn)]
             fn venc_release_chn(&mut self, chn: u32) -> MppResult {
                 let $s = self;
                 $get.venc_release_chn(chn)

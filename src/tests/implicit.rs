@@ -83,13 +83,13 @@ fn with_every_channel_in_use_create_says_so() {
         v.create_requested(owner, BUFS, &h264()).unwrap();
     }
     let e = v.create_requested(5, BUFS, &h264()).unwrap_err();
-    #[cfg(not(feature = "abi-2025"))]
+    #[cfg(not(k230_mpp_request_chn))]
     assert_eq!(
         e.to_string(),
         "Create(chnAttr): no VENC channel is free (at most 4)"
     );
     // The 2025 MPP's request says it has none.
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     assert_eq!(
         e.to_string(),
         "kd_mpi_venc_request_chn failed: K_ERR_VENC_NOBUF (0xa009800d)"
@@ -140,32 +140,86 @@ fn the_finaliser_gives_requested_channels_back() {
     given_back(&mut v, c, 0);
 }
 
-#[cfg(feature = "abi-2025")]
+#[cfg(k230_mpp_request_chn)]
 #[test]
-fn a_refused_release_is_kept_and_retried_by_the_teardown() {
-    let mut v = venc();
-    let c = v.create_requested(1, BUFS, &h264()).unwrap();
-    v.mpp().st().fail.insert(
-        "release_chn",
-        crate::mpp::err::venc(crate::mpp::err::num::BUSY),
-    );
-    let e = v.destroy(c as i64).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "kd_mpi_venc_release_chn failed: K_ERR_VENC_BUSY (0xa0098012)"
-    );
-    assert!(v.mpp().st().requested[c], "the MPP still has it");
-    // Nobody else gets it meanwhile: the next Create takes another one.
-    let other = v.create_requested(2, BUFS, &h264()).unwrap();
-    assert_ne!(other, c);
-    v.mpp().st().fail.clear();
-    v.deinit_all().unwrap();
-    for c in 0..CHN_COUNT {
-        given_back(&mut v, c, 0);
+fn a_refused_release_is_kept_and_retried() {
+    // By Destroy() again, by the finaliser, by MediaManager.deinit(), by deinit_all.
+    type Retry = fn(&mut Venc<Fake>, usize) -> Result<(), Error>;
+    let retries: [(&str, Retry); 4] = [
+        ("Destroy", |v, c| v.destroy(c as i64)),
+        ("finaliser", |v, _| v.drop_owner(1)),
+        ("MediaManager.deinit", |v, _| v.media_deinit()),
+        ("deinit_all", |v, _| v.deinit_all()),
+    ];
+    for (how, retry) in retries {
+        let mut v = venc();
+        let c = v.create_requested(1, BUFS, &h264()).unwrap();
+        let busy = crate::mpp::err::venc(crate::mpp::err::num::BUSY);
+        v.mpp().st().fail.insert("release_chn", busy);
+        let e = v.destroy(c as i64).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "kd_mpi_venc_release_chn failed: K_ERR_VENC_BUSY (0xa0098012)"
+        );
+        assert!(v.mpp().st().requested[c], "the MPP still has it");
+        assert_eq!(
+            v.owner_chn(1),
+            c as i64,
+            "{how}: still the Encoder's channel"
+        );
+        // Nobody else gets it meanwhile, by number either.
+        let other = v.create_requested(2, BUFS, &h264()).unwrap();
+        assert_ne!(other, c);
+        v.set_out_bufs(c as i64, 4, 640, 480).ok();
+        assert!(matches!(
+            v.create(3, c as i64, &h264()),
+            Err(Error::Pending { .. })
+        ));
+        // Refused again: still kept.
+        assert!(retry(&mut v, c).is_err(), "{how}");
+        assert!(v.mpp().st().requested[c]);
+        v.mpp().st().fail.clear();
+        retry(&mut v, c).unwrap();
+        assert_eq!(v.owner_chn(1), NO_CHN, "{how}");
+        assert!(!v.mpp().st().requested[c], "{how}");
+        v.deinit_all().unwrap();
+        for c in 0..CHN_COUNT {
+            given_back(&mut v, c, 0);
+        }
     }
 }
 
-#[cfg(feature = "abi-2025")]
+#[cfg(k230_mpp_request_chn)]
+#[test]
+fn channels_the_mpp_hands_out_but_the_core_uses_are_given_back() {
+    // An MPP whose request does not know the channels created by number.
+    let mut v = venc();
+    v.mpp().st().request_ignores_created = true;
+    for c in 0..2 {
+        v.set_out_bufs(c, 4, 640, 480).unwrap();
+        v.create(1, c, &h264()).unwrap();
+    }
+    assert_eq!(v.create_requested(2, BUFS, &h264()).unwrap(), 2);
+    assert_eq!(v.mpp().st().requested, [false, false, true, false]);
+    // Channel 3 held by the IDE preview: nothing is left, and nothing stays requested.
+    {
+        let mut st = v.mpp().st();
+        st.requested[3] = true;
+        st.taken[3] = true;
+    }
+    let e = v.create_requested(3, BUFS, &h264()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("kd_mpi_venc_request_chn failed: K_ERR_VENC_NOBUF"),
+        "{e}"
+    );
+    assert_eq!(v.mpp().st().requested, [false, false, true, true]);
+    v.mpp().st().requested[3] = false;
+    v.deinit_all().unwrap();
+    assert_eq!(v.mpp().st().requested, [false; 4]);
+}
+
+#[cfg(k230_mpp_request_chn)]
 #[test]
 fn a_failed_request_names_the_call() {
     let mut v = venc();
@@ -192,5 +246,14 @@ fn an_encoder_has_one_implicit_channel() {
     );
     v.destroy(c as i64).unwrap();
     assert_eq!(v.create_requested(1, BUFS, &h264()).unwrap(), c);
+    v.deinit_all().unwrap();
+}
+
+#[test]
+fn a_channel_set_up_by_number_is_not_taken() {
+    let mut v = venc();
+    v.set_out_bufs(0, 4, 640, 480).unwrap();
+    assert_eq!(v.create_requested(1, BUFS, &h264()).unwrap(), 1);
+    v.create(2, 0, &h264()).unwrap();
     v.deinit_all().unwrap();
 }

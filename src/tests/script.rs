@@ -67,10 +67,10 @@ pub enum Call {
     /// `kd_mpi_venc_detach_vb_pool(chn)`.
     Detach(u32),
     /// `kd_mpi_venc_request_chn` (succeeds with the lowest channel not requested).
-    #[cfg_attr(not(feature = "abi-2025"), allow(dead_code))]
+    #[cfg_attr(not(k230_mpp_request_chn), allow(dead_code))]
     RequestChn,
     /// `kd_mpi_venc_release_chn(chn)`.
-    #[cfg_attr(not(feature = "abi-2025"), allow(dead_code))]
+    #[cfg_attr(not(k230_mpp_request_chn), allow(dead_code))]
     ReleaseChn(u32),
 }
 
@@ -437,7 +437,7 @@ impl Mpp for Scripted {
     fn venc_detach_vb_pool(&mut self, chn: u32) -> MppResult {
         self.plain(Call::Detach(chn))
     }
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     fn venc_request_chn(&mut self) -> MppResult<u32> {
         self.call(Call::RequestChn, |s, r| {
             status(r)?;
@@ -446,7 +446,7 @@ impl Mpp for Scripted {
             Ok(c)
         })
     }
-    #[cfg(feature = "abi-2025")]
+    #[cfg(k230_mpp_request_chn)]
     fn venc_release_chn(&mut self, chn: u32) -> MppResult {
         self.call(Call::ReleaseChn(chn), |s, r| {
             status(r)?;

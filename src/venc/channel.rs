@@ -2,7 +2,7 @@
 //! teardown that finalisers and deinit-all use.
 #![forbid(unsafe_code)]
 
-use super::{chn_index, Venc, CHN_COUNT};
+use super::{chn_index, chn_of, Venc, CHN_COUNT};
 use crate::attr::{ChnAttr, Codec};
 use crate::error::{failed, Error, Failure, Failures, Result};
 use crate::hal::Mpp;
@@ -54,7 +54,7 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// Range errors for the arguments; [`Error::Order`] after `MediaManager.init()`.
     pub fn set_out_bufs(&mut self, chn: i64, buf_num: i64, width: i64, height: i64) -> Result<()> {
-        let c = chn_index("SetOutBufs", chn)?;
+        let c = chn_index(chn)?;
         let OutBufs {
             count,
             width,
@@ -87,7 +87,7 @@ impl<M: Mpp> Venc<M> {
     /// Range/Invalid for `chn` and the attributes; State unless the channel is
     /// free; Order without SetOutBufs; Mpp when the driver refuses.
     pub fn create(&mut self, owner: u32, chn: i64, attr: &ChnAttr) -> Result<()> {
-        let c = chn_index("Create", chn)?;
+        let c = chn_index(chn)?;
         let cfg = attr.validate()?;
         self.create_on(owner, c, &cfg)
     }
@@ -109,8 +109,18 @@ impl<M: Mpp> Venc<M> {
     ) -> Result<usize> {
         // One channel an Encoder: Encoder.chn must name one.
         if let Ok(c) = usize::try_from(self.owner_chn(owner)) {
-            self.need("Create", c, &[ChnState::Free], |_| {
-                "it is this Encoder's channel (Encoder.chn): Destroy() it first, or use another Encoder"
+            if let Some(failed) = self.chns[c].pending {
+                return Err(Error::Pending {
+                    op: "Create",
+                    chn: c as u32,
+                    failed,
+                });
+            }
+            self.need("Create", c, &[ChnState::Free], |state| match state {
+                ChnState::Started => {
+                    "it is this Encoder's channel (Encoder.chn): Stop() and Destroy() it first, or use another Encoder"
+                }
+                _ => "it is this Encoder's channel (Encoder.chn): Destroy() it first, or use another Encoder",
             })?;
         }
         let cfg = attr.validate()?;
@@ -123,21 +133,19 @@ impl<M: Mpp> Venc<M> {
             let r = self
                 .bufs_configured(c)
                 .and_then(|()| self.create_on(owner, c, &cfg));
-            match r {
-                Ok(()) => return Ok(c),
-                Err(e) => {
-                    let mut fs = Failures::new();
-                    fs.add(Err(e));
-                    self.give_back(c, &mut fs);
-                    let exists = crate::mpp::err::venc(crate::mpp::err::num::EXIST);
-                    let taken = matches!(e, Error::Mpp { call, err } if call == f::VENC_CREATE_CHN && err == exists);
-                    if !(taken && cfg!(not(feature = "abi-2025"))) {
-                        return Err(fs.result().err().unwrap_or(e));
-                    }
-                    // Someone else (the IDE preview) created it: try the next one.
-                    last = Some(c);
-                }
+            let Err(e) = r else {
+                return Ok(c);
+            };
+            let mut fs = Failures::new();
+            fs.add(Err(e));
+            self.give_back(c, &mut fs);
+            let exists = crate::mpp::err::venc(crate::mpp::err::num::EXIST);
+            let taken = matches!(e, Error::Mpp { call, err } if call == f::VENC_CREATE_CHN && err == exists);
+            if !(taken && cfg!(not(k230_mpp_request_chn))) {
+                return Err(fs.result().err().unwrap_or(e));
             }
+            // Someone else (the IDE preview) created it: try the next one.
+            last = Some(c);
         }
         Err(Error::Capacity {
             what: "Create(chnAttr): no VENC channel is free",
@@ -145,32 +153,41 @@ impl<M: Mpp> Venc<M> {
         })
     }
 
-    /// A channel for [`Venc::create_requested`] (after `after`, if given), or None.
-    #[cfg(not(feature = "abi-2025"))]
+    /// Whether channel `c` is free for an implicit-channel Create: free, nothing pending,
+    /// not requested, and not set up by number (SetOutBufs(chn, ...) of the documented shape).
+    fn unclaimed(&self, c: usize) -> bool {
+        let ch = &self.chns[c];
+        ch.state == ChnState::Free && ch.pending.is_none() && !ch.requested && ch.outbufs.is_none()
+    }
+
+    /// A channel for [`Venc::create_requested`] (after `after`, if given): the lowest one
+    /// nobody uses.
+    #[cfg(not(k230_mpp_request_chn))]
     fn request_chn(&mut self, after: Option<usize>) -> Result<Option<usize>> {
         let first = after.map_or(0, |c| c + 1);
-        Ok((first..CHN_COUNT).find(|&c| {
-            let ch = &self.chns[c];
-            ch.state == ChnState::Free && ch.pending.is_none() && !ch.requested
-        }))
+        Ok((first..CHN_COUNT).find(|&c| self.unclaimed(c)))
     }
 
     /// A channel for [`Venc::create_requested`]: the one `kd_mpi_venc_request_chn` hands out.
-    /// One the core already uses (an MPP that does not know about channels created by
-    /// number) is given back, and the request repeated.
-    #[cfg(feature = "abi-2025")]
+    /// One the core already uses (an MPP that does not know about channels created or set
+    /// up by number) is given back after the request is repeated; one the MPP hands out a
+    /// second time, or one out of range, ends the requests. A give-back the MPP refuses is
+    /// kept in the ledger (the channel stays marked requested, given back with it later).
+    #[cfg(k230_mpp_request_chn)]
     fn request_chn(&mut self, _after: Option<usize>) -> Result<Option<usize>> {
         let mut unusable = [false; CHN_COUNT];
         let mut fs = Failures::new();
         let mut got = None;
-        for _ in 0..CHN_COUNT {
-            let chn = self
-                .mpp
-                .venc_request_chn()
-                .map_err(failed(f::VENC_REQUEST_CHN))?;
+        for _ in 0..=CHN_COUNT {
+            let chn = match self.mpp.venc_request_chn() {
+                Ok(chn) => chn,
+                Err(e) => {
+                    fs.add(Err(failed(f::VENC_REQUEST_CHN)(e)));
+                    break;
+                }
+            };
             let c = chn as usize;
-            if c >= CHN_COUNT || unusable[c] {
-                // Not one of ours (or again): nothing the core can use.
+            if c >= CHN_COUNT {
                 fs.add(
                     self.mpp
                         .venc_release_chn(chn)
@@ -178,27 +195,31 @@ impl<M: Mpp> Venc<M> {
                 );
                 break;
             }
-            let ch = &self.chns[c];
-            if ch.state == ChnState::Free && ch.pending.is_none() && !ch.requested {
+            if self.unclaimed(c) {
                 got = Some(c);
                 break;
+            }
+            if unusable[c] || self.chns[c].requested {
+                break; // handed out twice: the MPP has nothing else
             }
             unusable[c] = true;
         }
         for c in (0..CHN_COUNT).filter(|&c| unusable[c]) {
-            fs.add(
-                self.mpp
-                    .venc_release_chn(c as u32)
-                    .map_err(failed(f::VENC_RELEASE_CHN)),
-            );
+            if let Err(e) = self.mpp.venc_release_chn(c as u32) {
+                self.chns[c].requested = true;
+                fs.add(Err(failed(f::VENC_RELEASE_CHN)(e)));
+            }
         }
-        fs.result()?;
-        Ok(got)
+        match got {
+            Some(c) => Ok(Some(c)),
+            None => fs.result().map(|()| None),
+        }
     }
 
-    /// Gives back channel `c` if it was requested: its pool, its SetOutBufs configuration
-    /// and (2025 ABI) the channel itself. What the MPP refuses is kept and retried by the
-    /// next teardown.
+    /// Gives back channel `c` if it was requested and is free: its pool, its SetOutBufs
+    /// configuration and (with the MPP's allocation) the channel itself. A give-back the MPP
+    /// refuses is kept: the channel stays requested (still `Encoder.chn` of its owner),
+    /// pending, and Destroy, the finaliser and every teardown retry it.
     pub(super) fn give_back(&mut self, c: usize, fs: &mut Failures) {
         let ch = &self.chns[c];
         if !ch.requested || ch.state != ChnState::Free {
@@ -211,12 +232,15 @@ impl<M: Mpp> Venc<M> {
             return;
         }
         self.chns[c].outbufs = None;
-        #[cfg(feature = "abi-2025")]
-        if let Err(e) = self.mpp.venc_release_chn(c as u32) {
-            fs.add(Err(failed(f::VENC_RELEASE_CHN)(e)));
+        #[cfg(k230_mpp_request_chn)]
+        if let Err(err) = self.mpp.venc_release_chn(c as u32) {
+            self.note(c, fs, f::VENC_RELEASE_CHN, err);
             return;
         }
-        self.chns[c].requested = false;
+        let ch = &mut self.chns[c];
+        ch.requested = false;
+        ch.pending = None;
+        ch.owner = 0;
     }
 
     /// Create of the free channel `c` with the checked attributes `cfg`.
@@ -278,7 +302,7 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// State unless created and not started; Mpp.
     pub fn start(&mut self, chn: i64) -> Result<()> {
-        let c = chn_index("Start", chn)?;
+        let c = chn_of("Start", chn)?;
         self.need("Start", c, &[ChnState::Created], |state| match state {
             ChnState::Started => "it is already started",
             _ => "call Create first",
@@ -297,7 +321,7 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// State when the channel is not created; Mpp, or Teardown when several calls failed.
     pub fn stop(&mut self, chn: i64) -> Result<()> {
-        let c = chn_index("Stop", chn)?;
+        let c = chn_of("Stop", chn)?;
         self.need("Stop", c, &[ChnState::Created, ChnState::Started], |_| {
             "call Create and Start first"
         })?;
@@ -329,7 +353,13 @@ impl<M: Mpp> Venc<M> {
     /// State when not created (e.g. a second Destroy) or still started; Mpp, or Teardown
     /// when several calls failed.
     pub fn destroy(&mut self, chn: i64) -> Result<()> {
-        let c = chn_index("Destroy", chn)?;
+        let c = chn_of("Destroy", chn)?;
+        if self.chns[c].state == ChnState::Free && self.chns[c].requested {
+            // Destroyed, but the MPP refused to take the channel back: try again.
+            let mut fs = Failures::new();
+            self.give_back(c, &mut fs);
+            return fs.result();
+        }
         self.need("Destroy", c, &[ChnState::Created], |state| match state {
             ChnState::Started => "call Stop first",
             _ => "nothing to destroy (already destroyed?)",
@@ -368,8 +398,11 @@ impl<M: Mpp> Venc<M> {
                 // The destroyed channel took its streams with it: only mappings the MPP
                 // refused to undo are left to release.
                 self.streams_gone_with_channel(c);
+                let owner = self.chns[c].owner;
                 self.chns[c].forget();
                 if self.chns[c].requested {
+                    // Its owner keeps it until it is given back (Encoder.chn names it).
+                    self.chns[c].owner = owner;
                     self.give_back(c, fs);
                 } else {
                     fs.add(self.bufs_release(c));

@@ -108,15 +108,11 @@ pub struct Venc<M> {
 /// `Create(chnAttr)`).
 pub const NO_CHN: i64 = -1;
 
-/// Checks the channel number `op` was given.
+/// Checks a channel number.
 ///
 /// # Errors
-/// [`crate::error::Error::NoChannel`] for [`NO_CHN`]; [`crate::error::Error::Range`] outside
-/// 0..3.
-pub fn chn_index(op: &'static str, chn: i64) -> Result<usize> {
-    if chn == NO_CHN {
-        return Err(crate::error::Error::NoChannel { op });
-    }
+/// [`crate::error::Error::Range`] outside 0..3.
+pub fn chn_index(chn: i64) -> Result<usize> {
     in_range(
         "chn",
         "in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3)",
@@ -124,6 +120,19 @@ pub fn chn_index(op: &'static str, chn: i64) -> Result<usize> {
         0,
         CHN_COUNT as i64 - 1,
     )
+}
+
+/// Checks the channel `op` acts on, which may be `Encoder.chn` (SetOutBufs and Create, which
+/// give a channel its set-up, use [`chn_index`]).
+///
+/// # Errors
+/// [`crate::error::Error::NoChannel`] for [`NO_CHN`]; [`crate::error::Error::Range`] outside
+/// 0..3.
+pub fn chn_of(op: &'static str, chn: i64) -> Result<usize> {
+    if chn == NO_CHN {
+        return Err(crate::error::Error::NoChannel { op });
+    }
+    chn_index(chn)
 }
 
 impl<M: Mpp> Venc<M> {
@@ -205,7 +214,8 @@ impl<M: Mpp> Venc<M> {
     pub fn drop_owner(&mut self, owner: u32) -> Result<()> {
         let mut fs = Failures::new();
         for c in 0..CHN_COUNT {
-            if owner != 0 && self.chns[c].owner == owner && self.chns[c].state != ChnState::Free {
+            let ch = &self.chns[c];
+            if owner != 0 && ch.owner == owner && (ch.state != ChnState::Free || ch.requested) {
                 self.teardown(c, &mut fs);
             }
         }

@@ -2,7 +2,7 @@
 //! handed to the MPP without it (the MPP may wait for a free output buffer).
 #![forbid(unsafe_code)]
 
-use super::{chn_index, Venc};
+use super::{chn_of, Venc};
 use crate::error::{failed, Error, Named, Result};
 use crate::hal::Mpp;
 use crate::mpp::err::num;
@@ -84,7 +84,7 @@ impl<M: Mpp> Venc<M> {
         frame: &k_video_frame_info,
         timeout_ms: i64,
     ) -> Result<(usize, i64)> {
-        let c = chn_index("SendFrame", chn)?;
+        let c = chn_of("SendFrame", chn)?;
         let timeout = in_range(
             "timeout",
             "0 (non-blocking) or a positive number of milliseconds",

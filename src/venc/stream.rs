@@ -7,7 +7,7 @@
 
 use core::ptr::NonNull;
 
-use super::{chn_index, Venc, CHN_COUNT};
+use super::{chn_of, Venc, CHN_COUNT};
 use crate::error::{failed, Error, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::err::{num, venc};
@@ -267,7 +267,7 @@ impl<M: Mpp> Venc<M> {
         timeout_ms: i64,
         held: u32,
     ) -> Result<(StreamTicket, i64)> {
-        let c = chn_index("GetStream", chn)?;
+        let c = chn_of("GetStream", chn)?;
         let timeout: i64 = in_range(
             "timeout",
             "-1 (block), 0 (non-blocking) or a positive number of milliseconds",
@@ -441,7 +441,7 @@ impl<M: Mpp> Venc<M> {
     /// Range for `chn`; Order when there is nothing to release; Invalid when
     /// the stream belongs to another channel; Mpp or Teardown (the script's hold ends).
     pub fn release_stream(&mut self, chn: i64, token: &mut u32) -> Result<()> {
-        let c = chn_index("ReleaseStream", chn)?;
+        let c = chn_of("ReleaseStream", chn)?;
         if *token == 0 {
             return Err(Error::Order {
                 what: "ReleaseStream: streamData holds no stream; call GetStream(chn, streamData) first",
