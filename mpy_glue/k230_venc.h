@@ -177,6 +177,24 @@ typedef struct {
   int64_t mjpeg_quality_factor;
 } venc_chn_attr_t;
 
+// `Encoder.QueryStatus`: what `kd_mpi_venc_query_status` reports of a channel.
+typedef struct {
+  // Packs of the next frame waiting to be fetched (0: none).
+  uint32_t cur_packs;
+  // `end_of_stream` (0 or 1).
+  uint32_t end_of_stream;
+  // pts of the picture whose stream was released last (microseconds).
+  uint64_t release_pic_pts;
+  // `stream_info.u32PicBytesNum`: bytes of the last encoded picture.
+  uint32_t pic_bytes;
+  // `stream_info.u32PicCnt`: pictures encoded.
+  uint32_t pic_count;
+  // `stream_info.u32StartQp`: QP the last picture started with.
+  uint32_t start_qp;
+  // `stream_info.u32MeanQp`: mean QP of the last picture.
+  uint32_t mean_qp;
+} venc_chn_status_t;
+
 // Called between the slices of a wait with the context the glue passed: returns true to
 // stop waiting (it caught an exception to raise once the call has returned).
 typedef bool (*venc_poll_fn_t)(void *ctx);
@@ -253,6 +271,15 @@ int32_t venc_create_requested(uint32_t owner,
 
 // `Encoder.chn`: the channel `owner` got from `Create(chnAttr)` and still has, or -1.
 int64_t venc_encoder_chn(uint32_t owner);
+
+// `Encoder.RequestIDR` (beyond the manual).
+int32_t venc_request_idr(int64_t chn, venc_error_t *err);
+
+// `Encoder.QueryStatus` (beyond the manual): fills `*out`.
+//
+// # Safety
+// `out` is NULL or writable; `err` is NULL or writable.
+int32_t venc_query_status(int64_t chn, venc_chn_status_t *out, venc_error_t *err);
 
 // `Encoder.Start`.
 int32_t venc_start(int64_t chn, venc_error_t *err);

@@ -449,6 +449,46 @@ static mp_obj_t venc_encoder_release_stream(size_t n_args, const mp_obj_t *args)
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_release_stream_obj, 2, 3, venc_encoder_release_stream);
 
+// Encoder.RequestIDR(chn) / RequestIDR() (beyond the manual): the next frame is an IDR.
+static mp_obj_t venc_encoder_request_idr(size_t n_args, const mp_obj_t *args) {
+    const mp_obj_t *rest;
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
+    venc_error_t err;
+    venc_check(venc_request_idr(chn, &err), &err, NULL);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_request_idr_obj, 1, 2, venc_encoder_request_idr);
+
+// Encoder.QueryStatus(chn) / QueryStatus() (beyond the manual) -> dict of what
+// kd_mpi_venc_query_status reports.
+static mp_obj_t venc_encoder_query_status(size_t n_args, const mp_obj_t *args) {
+    const mp_obj_t *rest;
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
+    venc_chn_status_t st;
+    venc_error_t err;
+    venc_check(venc_query_status(chn, &st, &err), &err, NULL);
+    static const struct {
+        qstr key;
+        uint8_t offset;
+    } fields[] = {
+        { MP_QSTR_cur_packs, offsetof(venc_chn_status_t, cur_packs) },
+        { MP_QSTR_end_of_stream, offsetof(venc_chn_status_t, end_of_stream) },
+        { MP_QSTR_pic_bytes, offsetof(venc_chn_status_t, pic_bytes) },
+        { MP_QSTR_pic_count, offsetof(venc_chn_status_t, pic_count) },
+        { MP_QSTR_start_qp, offsetof(venc_chn_status_t, start_qp) },
+        { MP_QSTR_mean_qp, offsetof(venc_chn_status_t, mean_qp) },
+    };
+    mp_obj_t d = mp_obj_new_dict(MP_ARRAY_SIZE(fields) + 1);
+    for (size_t i = 0; i < MP_ARRAY_SIZE(fields); i++) {
+        uint32_t v;
+        memcpy(&v, (const uint8_t *)&st + fields[i].offset, sizeof(v));
+        mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(fields[i].key), venc_uint_obj(v));
+    }
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_release_pic_pts), venc_uint_obj(st.release_pic_pts));
+    return d;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_query_status_obj, 1, 2, venc_encoder_query_status);
+
 // Encoder.chn: the channel Create(chnAttr) requested, -1 before (and after Destroy).
 static void venc_encoder_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     venc_encoder_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -472,6 +512,8 @@ static const mp_rom_map_elem_t venc_encoder_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_ReleaseStream), MP_ROM_PTR(&venc_encoder_release_stream_obj) },
     { MP_ROM_QSTR(MP_QSTR_Stop), MP_ROM_PTR(&venc_encoder_stop_obj) },
     { MP_ROM_QSTR(MP_QSTR_Destroy), MP_ROM_PTR(&venc_encoder_destroy_obj) },
+    { MP_ROM_QSTR(MP_QSTR_RequestIDR), MP_ROM_PTR(&venc_encoder_request_idr_obj) },
+    { MP_ROM_QSTR(MP_QSTR_QueryStatus), MP_ROM_PTR(&venc_encoder_query_status_obj) },
     { MP_ROM_QSTR(MP_QSTR_PAYLOAD_TYPE_H264), MP_ROM_INT(VENC_PT_H264) },
     { MP_ROM_QSTR(MP_QSTR_PAYLOAD_TYPE_H265), MP_ROM_INT(VENC_PT_H265) },
     { MP_ROM_QSTR(MP_QSTR_PAYLOAD_TYPE_JPEG), MP_ROM_INT(VENC_PT_JPEG) },

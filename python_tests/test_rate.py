@@ -1,6 +1,10 @@
 """Rate control and time: CBR bit rates hit their target on the sensor's 720p test pattern;
-pts are microseconds from the sensor clock; src_frame_rate / dst_frame_rate keep the right
-share of the input frames."""
+pts are microseconds from the sensor clock. dst_frame_rate below src_frame_rate: by default
+every frame is kept and the rate follows the input rate, as a CanMV board was measured to do;
+under the simulator's "drop" policy (K230_SIM_FRAME_RATE=drop) the right share of the input
+frames is kept."""
+
+from conftest import checked, run_mpy
 
 import pytest
 
@@ -10,6 +14,8 @@ from streamcheck.packs import check_packs
 from streamcheck.run import libav, run_libav  # noqa: F401  (libav: fixture)
 from streamcheck.scene import write_y4m
 from streamcheck.script import Chn, attach, parse_log, sent_count, venc_script
+
+DROP = {"K230_SIM_FRAME_RATE": "drop"}
 
 pytestmark = pytest.mark.usefixtures("libav")
 
@@ -41,10 +47,10 @@ def test_cbr_rate_within_10_percent_of_target(tmp_path, codec, kbps):
 
 @pytest.mark.parametrize("codec", ["h264", "h265"])
 def test_cbr_rate_holds_at_the_converted_frame_rate(tmp_path, codec):
-    # 30 -> 15 fps: 90 output frames are 6 s of video at 15 fps.
+    # Drop policy, 30 -> 15 fps: 90 output frames are 6 s of video at 15 fps.
     out = tmp_path / f"rate15.{codec}"
     chn = Chn(0, codec, 640, 480, out, attrs={"bit_rate": 2000, "src_frame_rate": 30, "dst_frame_rate": 15})
-    frames = parse_log(run_libav(venc_script([chn], 90), tmp_path))[0]
+    frames = parse_log(run_libav(venc_script([chn], 90), tmp_path, env=DROP))[0]
     achieved = sum(f.size for f in frames) * 8 / (90 / 15) / 1000
     assert abs(achieved / 2000 - 1) <= 0.10, f"{codec} 30->15 fps CBR 2000 kbit/s: achieved {achieved:.0f} kbit/s"
     info = decode_file(out, codec)
@@ -87,7 +93,7 @@ def test_bound_sensor_frame_rate_conversion_keeps_the_right_frames(tmp_path, dst
     out = tmp_path / "fr.264"
     n = 40
     stdout = run_libav(venc_script([Chn(0, "h264", W, H, out, attrs={"src_frame_rate": 30, "dst_frame_rate": dst})], n),
-                       tmp_path)
+                       tmp_path, env=DROP)
     pts = [f.pts for f in parse_log(stdout)[0]]
     kept = [i for i in range(3 * n) if KEEP[dst](i)][:n]
     assert pts == [i * 1000000 // 30 for i in kept], pts[:6]
@@ -100,7 +106,8 @@ def test_sent_frames_rate_conversion_count_pts_and_content(tmp_path, y4m, codec,
     sent_n = 60
     out = tmp_path / f"fr.{codec}"
     chn = Chn(0, codec, W, H, out, attrs={"src_frame_rate": 30, "dst_frame_rate": dst})
-    stdout = run_libav(venc_script([chn], sent_n, mode="send"), tmp_path, env={"K230_SIM_Y4M": str(y4m.path)})
+    stdout = run_libav(venc_script([chn], sent_n, mode="send"), tmp_path,
+                       env={"K230_SIM_Y4M": str(y4m.path), **DROP})
     assert sent_count(stdout) == (sent_n, [])
     frames = attach(parse_log(stdout)[0], out.read_bytes())
     kept = [i for i in range(sent_n) if KEEP[dst](i)]
@@ -115,3 +122,52 @@ def test_sent_frames_rate_conversion_count_pts_and_content(tmp_path, y4m, codec,
     assert info.count == len(kept)
     # Each decoded picture is the kept input frame (the scene moves several pixels a frame).
     assert acc.worst("Y") >= 30, acc.summary()
+
+
+# ---- rate control as a CanMV board was measured (neighbours facts section 8) -----------------
+
+LIBAV = {"K230_SIM_BACKEND": "libav"}
+
+
+def run_with_stderr(source, cwd):
+    proc = run_mpy(source, cwd, env=LIBAV)
+    return checked(proc), proc.stderr
+
+
+def test_dst_below_src_keeps_every_frame_and_says_so(tmp_path):
+    out = tmp_path / "keep.264"
+    chn = Chn(0, "h264", W, H, out, attrs={"src_frame_rate": 30, "dst_frame_rate": 15})
+    stdout, stderr = run_with_stderr(venc_script([chn], 40), tmp_path)
+    pts = [f.pts for f in parse_log(stdout)[0]]
+    assert pts == [i * 1000000 // 30 for i in range(40)], pts[:6]
+    assert stderr.count("dst_frame_rate 15 is below src_frame_rate 30") == 1, stderr
+    info = decode_file(out, "h264")
+    assert not info.errors and info.count == 40
+
+
+@pytest.mark.parametrize("sensor_fps", [30, 60])
+def test_the_rate_follows_the_input_rate_as_measured_on_a_board(tmp_path, sensor_fps):
+    # bit_rate / src_frame_rate bits a frame: a 60 fps sensor behind src_frame_rate 30 gives
+    # about twice bit_rate (a user's board: total about bit_rate x input fps / src_frame_rate).
+    out = tmp_path / "rate.264"
+    n = 4 * sensor_fps  # four seconds of sensor time
+    chn = Chn(0, "h264", 640, 480, out, attrs={"bit_rate": 1000, "src_frame_rate": 30})
+    stdout, stderr = run_with_stderr(venc_script([chn], n, sensor_fps=sensor_fps), tmp_path)
+    frames = parse_log(stdout)[0]
+    seconds = (frames[-1].pts - frames[0].pts + 1000000 // sensor_fps) / 1e6
+    achieved = sum(f.size for f in frames) * 8 / seconds / 1000
+    want = 1000 * sensor_fps / 30
+    report = f"sensor {sensor_fps} fps, src_frame_rate 30, bit_rate 1000: {achieved:.0f} kbit/s over {seconds:.2f} s"
+    print(report)
+    assert abs(achieved / want - 1) <= 0.15, report
+    warned = "its sensor runs at 60 fps but src_frame_rate is 30" in stderr
+    assert warned == (sensor_fps == 60), stderr
+    assert stderr.count("its sensor runs at") <= 1, "once per channel"
+
+
+def test_the_frame_rate_policy_is_switchable_at_run_time(tmp_path):
+    src = "import _k230sim\nprint(_k230sim.policy('frame_rate'), _k230sim.policy('frame_rate', 'drop'), _k230sim.policy('frame_rate'))\n"
+    stdout = checked(run_mpy(src, tmp_path))
+    assert stdout.split() == ["keep", "drop", "drop"]
+    bad = run_mpy("import _k230sim\n_k230sim.policy('frame_rate', 'halve')\n", tmp_path)
+    assert "ValueError: policy frame_rate: unknown value halve" in bad.stderr

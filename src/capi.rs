@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind};
 use crate::frame::{FrameField, FRAME_FIELDS, FRAME_FIELD_COUNT, FRAME_INFO_SIZE};
 use crate::hal::Platform;
 use crate::mpp::*;
-use crate::venc::{OutBufs, PackInfo, Venc, CHN_COUNT, PACK_CNT_MAX};
+use crate::venc::{ChnStatus, OutBufs, PackInfo, Venc, CHN_COUNT, PACK_CNT_MAX};
 use crate::wait::{self, Poll};
 
 /// The module state: one per process, like the K230's VENC device.
@@ -300,6 +300,35 @@ pub unsafe extern "C" fn venc_create_requested(
 #[no_mangle]
 pub extern "C" fn venc_encoder_chn(owner: u32) -> i64 {
     VENC.lock().owner_chn(owner)
+}
+
+/// `Encoder.RequestIDR` (beyond the manual).
+#[no_mangle]
+pub extern "C" fn venc_request_idr(chn: i64, err: *mut VencError) -> i32 {
+    status(VENC.lock().request_idr(chn), err)
+}
+
+/// `Encoder.QueryStatus` (beyond the manual): fills `*out`.
+///
+/// # Safety
+/// `out` is NULL or writable; `err` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn venc_query_status(
+    chn: i64,
+    out: *mut ChnStatus,
+    err: *mut VencError,
+) -> i32 {
+    // SAFETY: per the contract above.
+    let Some(out) = (unsafe { out.as_mut() }) else {
+        return null_arg("status", err);
+    };
+    match VENC.lock().query_status(chn) {
+        Ok(st) => {
+            *out = st;
+            0
+        }
+        Err(e) => report(err, &e),
+    }
 }
 
 /// `Encoder.Start`.

@@ -45,6 +45,10 @@ pub trait Mpp: Clone {
     fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult;
     /// `kd_mpi_venc_query_status`: returns `cur_packs`, the packs of the next frame.
     fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32>;
+    /// `kd_mpi_venc_query_status`: the whole status (`Encoder.QueryStatus`).
+    fn venc_query_status(&mut self, chn: u32) -> MppResult<k_venc_chn_status>;
+    /// `kd_mpi_venc_request_idr`: the next encoded frame is an IDR.
+    fn venc_request_idr(&mut self, chn: u32) -> MppResult;
     /// `kd_mpi_venc_get_stream` into `packs` (its length is `pack_cnt`);
     /// returns how many entries the driver filled.
     fn venc_get_stream(
@@ -137,10 +141,17 @@ impl Mpp for K230Mpp {
         code(unsafe { kd_mpi_venc_enable_idr(chn, flag) })
     }
     fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32> {
+        Ok(self.venc_query_status(chn)?.cur_packs)
+    }
+    fn venc_query_status(&mut self, chn: u32) -> MppResult<k_venc_chn_status> {
         let mut status = k_venc_chn_status::default();
         // SAFETY: `status` is a valid out-parameter.
         code(unsafe { kd_mpi_venc_query_status(chn, &mut status) })?;
-        Ok(status.cur_packs)
+        Ok(status)
+    }
+    fn venc_request_idr(&mut self, chn: u32) -> MppResult {
+        // SAFETY: scalar argument only.
+        code(unsafe { kd_mpi_venc_request_idr(chn) })
     }
     fn venc_get_stream(
         &mut self,

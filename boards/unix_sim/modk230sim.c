@@ -315,6 +315,29 @@ __attribute__((constructor)) static void k230sim_register_exit_report(void) {
     atexit(k230sim_exit_report);
 }
 
+// ---- run-time policies ---------------------------------------------------------------------
+
+// policy(name, value=None) -> the value of simulator policy `name` for channels created from now
+// on, after setting it to `value` if given: "frame_rate" ("keep" | "drop"), "header"
+// ("with-idr" | "first-separate"); ValueError for an unknown name or value.
+static mp_obj_t k230sim_policy(size_t n_args, const mp_obj_t *args) {
+    const char *name = mp_obj_str_get_str(args[0]);
+    if (n_args == 2 && args[1] != mp_const_none) {
+        const char *value = mp_obj_str_get_str(args[1]);
+        int32_t rc = k230_sim_set_policy(name, value);
+        if (rc == -2) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("policy %s: unknown value %s"), name, value);
+        }
+    }
+    const char *cur = k230_sim_policy(name);
+    if (cur == NULL) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("unknown policy %s (frame_rate: keep | drop, header: with-idr | first-separate)"), name);
+    }
+    return mp_obj_new_str(cur, strlen(cur));
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(k230sim_policy_obj, 1, 2, k230sim_policy);
+
 // ---- the CanMV IDE preview ------------------------------------------------------------------
 
 // ide_preview(on) -> the VENC channel the simulated IDE preview holds, or None: on=True takes
@@ -378,6 +401,7 @@ static const mp_rom_map_elem_t k230sim_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_rgb888_to_rgb565), MP_ROM_PTR(&k230sim_rgb888_to_rgb565_obj) },
     { MP_ROM_QSTR(MP_QSTR_sensor_source), MP_ROM_PTR(&k230sim_sensor_source_obj) },
     { MP_ROM_QSTR(MP_QSTR_ide_preview), MP_ROM_PTR(&k230sim_ide_preview_obj) },
+    { MP_ROM_QSTR(MP_QSTR_policy), MP_ROM_PTR(&k230sim_policy_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault), MP_ROM_PTR(&k230sim_fault_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault_clear), MP_ROM_PTR(&k230sim_fault_clear_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&k230sim_stats_obj) },

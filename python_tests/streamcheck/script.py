@@ -50,7 +50,7 @@ def log(chn, sd, fo):
 """
 
 
-def venc_script(chns, frames, mode="bind", uv_offset="ALIGN_UP(W * H, 4096)", send_pts=True):
+def venc_script(chns, frames, mode="bind", uv_offset="ALIGN_UP(W * H, 4096)", send_pts=True, sensor_fps=30):
     """Script text: sensor 0 (one sensor channel per encoder channel, at its size) and the
     given encoder channels, each writing `Chn.out`.
 
@@ -68,8 +68,10 @@ def venc_script(chns, frames, mode="bind", uv_offset="ALIGN_UP(W * H, 4096)", se
     max_w = max(max(c.width for c in chns), 1920)
     max_h = max(max(c.height for c in chns), 1080)
     s = [HEAD]
-    # A 30 fps sensor, as the channels' default src_frame_rate says (Sensor() runs at 60).
-    s.append(f"sensor = Sensor(width={max_w}, height={max_h}, fps=30)\nsensor.reset()\nenc = Encoder()\nlinks = []\n")
+    # A 30 fps sensor by default, as the channels' default src_frame_rate says (Sensor() runs
+    # at 60).
+    s.append(f"sensor = Sensor(width={max_w}, height={max_h}, fps={sensor_fps})\nsensor.reset()\n"
+             "enc = Encoder()\nlinks = []\n")
     for c in chns:
         sc = c.chn if c.sensor_chn is None else c.sensor_chn
         s.append(

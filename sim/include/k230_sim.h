@@ -74,6 +74,12 @@ uint32_t k230_sim_fault_fired(void);
 
 void k230_sim_get_stats(k230_sim_stats *out);
 
+/* Run-time policies (sim/src/policy.rs Switches) for channels created from now on:
+ * "frame_rate" = "keep" | "drop", "header" = "with-idr" | "first-separate". set returns 0,
+ * -1 for an unknown name, -2 for an unknown value; get returns the value, NULL if unknown. */
+int32_t k230_sim_set_policy(const char *name, const char *value);
+const char *k230_sim_policy(const char *name);
+
 /* The CanMV IDE preview's VENC channel: on > 0 takes one (the fixed channel 3 with the 2024
  * ABI, a requested one with the 2025 ABI; a JPEG channel created by the "firmware"), 0 gives
  * it back, on < 0 only asks. Returns 0 and the channel in *chn (-1 when off), or the K230 code of the create

@@ -580,6 +580,52 @@ pub unsafe extern "C" fn k230_sim_fault_fired() -> u32 {
     state::lock().faults.fired()
 }
 
+/// Sets the run-time policy `name` (`policy::SWITCH_NAMES`) to `value` for channels created
+/// from now on: 0, -1 for an unknown name, -2 for a value it does not take.
+///
+/// # Safety
+/// `name` and `value` are NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_set_policy(name: *const c_char, value: *const c_char) -> i32 {
+    // SAFETY: NUL-terminated, per the function contract.
+    let (name, value) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(value)) };
+    let Some(i) = crate::policy::SWITCH_NAMES
+        .iter()
+        .position(|n| n.0.as_bytes() == name.to_bytes())
+    else {
+        return -1;
+    };
+    let (_, _, off, on) = crate::policy::SWITCH_NAMES[i];
+    let flag = match value.to_bytes() {
+        v if v == off.as_bytes() => false,
+        v if v == on.as_bytes() => true,
+        _ => return -2,
+    };
+    *state::lock().switches.flag(i) = flag;
+    0
+}
+
+/// The current value of run-time policy `name`, or NULL for an unknown name (a static string).
+///
+/// # Safety
+/// `name` is a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_policy(name: *const c_char) -> *const c_char {
+    // SAFETY: NUL-terminated, per the function contract.
+    let name = unsafe { CStr::from_ptr(name) };
+    let Some(i) = crate::policy::SWITCH_NAMES
+        .iter()
+        .position(|n| n.0.as_bytes() == name.to_bytes())
+    else {
+        return std::ptr::null();
+    };
+    let on = *state::lock().switches.flag(i);
+    POLICY_VALUES[i][usize::from(on)].as_ptr()
+}
+
+/// `policy::SWITCH_NAMES`' values as C strings: [off, on] per switch.
+const POLICY_VALUES: [[&CStr; 2]; 2] = [[c"keep", c"drop"], [c"with-idr", c"first-separate"]];
+
 /// The CanMV IDE preview's channel (`crate::ide`): `on` > 0 takes it, 0 gives it back, < 0
 /// only tells; its number (or -1) in `*chn`.
 ///

@@ -64,3 +64,70 @@ pub const RELEASE_CHN_CREATED: k_s32 = err::venc(num::NOT_PERM);
 pub const IDE_PREVIEW_FIXED_CHN: u32 = 3;
 /// The IDE preview's picture (a 640x480 display writeback, JPEG quality 90 as CanMV's default).
 pub const IDE_PREVIEW_SIZE: (u32, u32) = (640, 480);
+
+/// Behaviours the evidence leaves open in a way that matters to scripts, switchable at run time
+/// so that the tests run both: the defaults here; the environment variables
+/// [`FRAME_RATE_ENV`] and [`HEADER_ENV`] (read at start-up and on every reset) and
+/// `_k230sim.policy(name, value)` override them. A channel keeps the ones it was created with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Switches {
+    /// `dst_frame_rate` below `src_frame_rate`: the encoder keeps `dst` of every `src` input
+    /// frames, with the bit budget of `dst` frames a second (true, "drop"); or it encodes every
+    /// input frame with the budget of `src` frames a second (false, "keep"). Evidence for
+    /// "keep" (the default): a user measured a CanMV board (neighbours facts section 8): dst
+    /// 15 and dst 25 both gave about 26.7 fps out, and the total bit rate was about
+    /// `bit_rate x actual input fps / src_frame_rate` in four configurations. The MPP
+    /// documentation describes dst as the output rate, which "drop" follows.
+    pub drop_for_dst_rate: bool,
+    /// H.264 / H.265 parameter sets: the first ones come in a get_stream of their own
+    /// (query_status reports 1 pack), before the first IDR, later ones in the same get_stream
+    /// as their IDR (true, "first-separate"); or every IDR's in the same get_stream as the IDR
+    /// (false, "with-idr"). The default and its evidence: [`HEADER_FIRST_SEPARATE`].
+    pub header_first_separate: bool,
+}
+
+/// The defaults of the run-time switches.
+pub const SWITCHES: Switches = Switches {
+    drop_for_dst_rate: false,
+    header_first_separate: HEADER_FIRST_SEPARATE,
+};
+
+/// Environment variable of [`Switches::drop_for_dst_rate`]: `keep` or `drop`.
+pub const FRAME_RATE_ENV: &str = "K230_SIM_FRAME_RATE";
+/// Environment variable of [`Switches::header_first_separate`]: `with-idr` or `first-separate`.
+pub const HEADER_ENV: &str = "K230_SIM_HEADER";
+
+/// The switches: (name for `_k230sim.policy`, its environment variable, value when false,
+/// value when true).
+pub const SWITCH_NAMES: [(&str, &str, &str, &str); 2] = [
+    ("frame_rate", FRAME_RATE_ENV, "keep", "drop"),
+    ("header", HEADER_ENV, "with-idr", "first-separate"),
+];
+
+impl Switches {
+    /// The flag of switch `i` of [`SWITCH_NAMES`].
+    pub fn flag(&mut self, i: usize) -> &mut bool {
+        match i {
+            0 => &mut self.drop_for_dst_rate,
+            _ => &mut self.header_first_separate,
+        }
+    }
+
+    /// The defaults with the environment's choices (an unknown value is reported on stderr
+    /// and ignored).
+    pub fn from_env() -> Switches {
+        let mut s = SWITCHES;
+        for (i, (_, env, off, on)) in SWITCH_NAMES.iter().enumerate() {
+            match std::env::var(env).as_deref() {
+                Ok(v) if v == *off => *s.flag(i) = false,
+                Ok(v) if v == *on => *s.flag(i) = true,
+                Ok(v) => eprintln!("k230 sim: {env}={v} ignored (allowed: {off}, {on})"),
+                Err(_) => {}
+            }
+        }
+        s
+    }
+}
+
+/// The default of [`Switches::header_first_separate`]. Evidence (facts sheet 5.6): PENDING.
+pub const HEADER_FIRST_SEPARATE: bool = false;

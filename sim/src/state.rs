@@ -34,6 +34,8 @@ pub(crate) struct Sim {
     pub requested: [bool; venc::CHNS],
     /// The channel the simulated CanMV IDE preview holds (`crate::ide`).
     pub ide_preview: Option<u32>,
+    /// Run-time policies for channels created from now on.
+    pub switches: crate::policy::Switches,
 }
 
 impl Sim {
@@ -52,6 +54,7 @@ impl Sim {
             #[cfg(feature = "abi-2025")]
             requested: [false; venc::CHNS],
             ide_preview: None,
+            switches: crate::policy::Switches::from_env(),
         }
     }
 
@@ -70,6 +73,7 @@ impl Sim {
             self.requested = [false; venc::CHNS];
         }
         self.ide_preview = None;
+        self.switches = crate::policy::Switches::from_env();
         self.arena.reset();
     }
 }

@@ -54,6 +54,9 @@ struct QFrame {
     packs: Vec<k_venc_pack>,
     /// Packs already delivered.
     next: usize,
+    /// End of the packs the next get_stream delivers (and query_status reports): all of
+    /// them, or the parameter sets alone (`Switches::header_first_separate`).
+    unit_end: usize,
 }
 
 struct Held {
@@ -73,6 +76,12 @@ pub(crate) struct Attach {
 /// One encoder channel.
 pub(crate) struct Chn {
     cfg: EncConfig,
+    /// The run-time policies it was created with.
+    switches: policy::Switches,
+    /// The first IDR has been queued (its parameter sets delivered as the policy says).
+    first_idr_done: bool,
+    /// The sensor-rate warning was printed (once per channel).
+    warned_fps: bool,
     started: bool,
     idr_enable: bool,
     idr_request: bool,
@@ -226,9 +235,17 @@ fn fixqp_bit_rate(va: &k_venc_attr, qp: u32) -> u32 {
     u32::try_from(rate.max(1)).unwrap_or(u32::MAX)
 }
 
-fn new_chn(cfg: EncConfig, enc: Box<dyn Encoder>, bufs: Vec<OutBuf>) -> Box<Chn> {
+fn new_chn(
+    cfg: EncConfig,
+    switches: policy::Switches,
+    enc: Box<dyn Encoder>,
+    bufs: Vec<OutBuf>,
+) -> Box<Chn> {
     Box::new(Chn {
         cfg,
+        switches,
+        first_idr_done: false,
+        warned_fps: false,
         started: false,
         idr_enable: false,
         idr_request: false,
@@ -278,7 +295,20 @@ pub(crate) fn create_chn(sim: &mut Sim, chn: u32, attr: Option<&k_venc_chn_attr>
     if sim.venc[c].is_some() {
         return Err(err::venc(num::EXIST));
     }
-    let cfg = validate(attr)?;
+    let mut cfg = validate(attr)?;
+    let switches = sim.switches;
+    if cfg.dst_fps < cfg.src_fps && !switches.drop_for_dst_rate {
+        // `Switches::drop_for_dst_rate` false: every frame, with the budget of src a second.
+        eprintln!(
+            "k230 sim: VENC channel {c}: dst_frame_rate {} is below src_frame_rate {}: a CanMV \
+             board was measured to encode every input frame anyway, as the simulator now does \
+             ({}=drop keeps dst of every src frames)",
+            cfg.dst_fps,
+            cfg.src_fps,
+            policy::FRAME_RATE_ENV
+        );
+        cfg.dst_fps = cfg.src_fps;
+    }
     #[cfg(not(feature = "abi-2025"))]
     let bufs = {
         let va = &attr.venc_attr;
@@ -302,7 +332,7 @@ pub(crate) fn create_chn(sim: &mut Sim, chn: u32, attr: Option<&k_venc_chn_attr>
         }
         return Err(err::venc(num::NOT_SUPPORT));
     };
-    sim.venc[c] = Some(new_chn(cfg, enc, bufs));
+    sim.venc[c] = Some(new_chn(cfg, switches, enc, bufs));
     Ok(())
 }
 
@@ -472,10 +502,22 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
         outstanding: 0,
         pts: input.pts,
     };
+    // The first parameter sets alone, when the policy says so.
+    let headers = packs
+        .iter()
+        .take_while(|p| p.type_ == K_VENC_HEADER)
+        .count();
+    let unit_end = if ch.switches.header_first_separate && !ch.first_idr_done && headers > 0 {
+        headers
+    } else {
+        packs.len()
+    };
+    ch.first_idr_done |= headers > 0;
     ch.queue.push_back(QFrame {
         buf,
         packs,
         next: 0,
+        unit_end,
     });
     ch.encoded += 1;
     ch.last_bytes = u32::try_from(total).unwrap_or(u32::MAX);
@@ -515,6 +557,19 @@ fn pull_bound(sim: &mut Sim, c: usize) -> KResult {
             return Err(policy::BOUND_SIZE_MISMATCH)
         }
         Some(_) => {}
+    }
+    let fps = vicap[b.dev].fps();
+    if fps != ch.cfg.src_fps && !ch.warned_fps && ch.cfg.codec != Codec::Jpeg {
+        // What doubled a user's bit rate on a board (neighbours facts section 8).
+        ch.warned_fps = true;
+        eprintln!(
+            "k230 sim: VENC channel {c}: its sensor runs at {fps} fps but src_frame_rate is {}: \
+             the board's rate control spends bit_rate / src_frame_rate a frame, so the stream \
+             gets about {} kbit/s instead of {}",
+            ch.cfg.src_fps,
+            u64::from(ch.cfg.bit_rate) * u64::from(fps) / u64::from(ch.cfg.src_fps.max(1)),
+            ch.cfg.bit_rate
+        );
     }
     // Bounded: enough input frames for one kept frame, plus a few too-large drops.
     for _ in 0..ch.cfg.src_fps as usize + 4 {
@@ -634,7 +689,8 @@ fn deliver(ch: &mut Chn, stream: &mut k_venc_stream) {
     let Some(f) = ch.queue.front_mut() else {
         return;
     };
-    let left = f.packs.len() - f.next;
+    // Up to the end of the current delivery unit; the next one is the rest of the frame.
+    let left = f.unit_end - f.next;
     let n = left.min(stream.pack_cnt as usize);
     for (i, p) in f.packs[f.next..f.next + n].iter().enumerate() {
         // SAFETY: the caller provides `pack` (checked non-NULL) with room for `pack_cnt`
@@ -649,6 +705,9 @@ fn deliver(ch: &mut Chn, stream: &mut k_venc_stream) {
     });
     let done = f.next + n == f.packs.len();
     f.next += n;
+    if f.next == f.unit_end {
+        f.unit_end = f.packs.len();
+    }
     let buf = f.buf;
     if let BufState::Busy {
         delivered,
@@ -741,7 +800,7 @@ pub(crate) fn query_status(
     // A size mismatch shows in get_stream; the status just reports no packs.
     let _ = pull_bound(sim, c);
     let ch = chn_mut(sim, c)?;
-    let cur = ch.queue.front().map_or(0, |f| f.packs.len() - f.next);
+    let cur = ch.queue.front().map_or(0, |f| f.unit_end - f.next);
     let st = k_venc_chn_status {
         cur_packs: cur as u32,
         release_pic_pts: ch.release_pts,

@@ -272,6 +272,11 @@ impl Dev {
     /// and its ring allocated: its size when it outputs NV12, else (0, 0), a size no VENC
     /// channel has, so that the bound channel fails as on a size mismatch
     /// ([`policy::BOUND_SIZE_MISMATCH`]) instead of encoding RGB bytes as NV12.
+    /// The device's frame rate (frames per second of sensor time).
+    pub(crate) fn fps(&self) -> u32 {
+        self.fps
+    }
+
     pub(crate) fn live_size(&self, chn: usize) -> Option<(u32, u32)> {
         let c = self.chns.get(chn)?;
         if !self.running || c.ring.is_empty() {

@@ -40,8 +40,7 @@ mpp_functions! {
         VENC_RELEASE_STREAM = "kd_mpi_venc_release_stream",
         VENC_SEND_FRAME = "kd_mpi_venc_send_frame",
         VENC_ENABLE_IDR = "kd_mpi_venc_enable_idr",
-        // Declared and simulated for the IDR request (`Encoder.RequestIDR`, to come); the
-        // core does not call it yet.
+        // `Encoder.RequestIDR` (beyond the manual).
         VENC_REQUEST_IDR = "kd_mpi_venc_request_idr",
         SYS_BIND = "kd_mpi_sys_bind",
         SYS_UNBIND = "kd_mpi_sys_unbind",

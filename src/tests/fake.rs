@@ -34,6 +34,8 @@ pub struct FakeState {
     pub vb_pools: Vec<(u64, u32)>,
     pub fail: HashMap<&'static str, MppError>,
     pub sent: usize,
+    /// Channels of the `kd_mpi_venc_request_idr` calls, in order.
+    pub idr_requests: Vec<u32>,
     pub last_attr: Option<k_venc_chn_attr>,
     pub mem: Vec<u8>,
     pub next_phys: u64,
@@ -104,6 +106,21 @@ impl FakeState {
     }
     pub fn venc_enable_idr(&mut self, _chn: u32, _enable: bool) -> MppResult {
         self.check("enable_idr")
+    }
+    /// The status: `cur_packs` as `venc_query_packs`, frames sent as the picture count.
+    pub fn venc_query_status(&mut self, chn: u32) -> MppResult<k_venc_chn_status> {
+        let cur_packs = self.venc_query_packs(chn)?;
+        let mut st = k_venc_chn_status {
+            cur_packs,
+            ..Default::default()
+        };
+        st.stream_info.u32PicCnt = self.sent as u32;
+        Ok(st)
+    }
+    pub fn venc_request_idr(&mut self, chn: u32) -> MppResult {
+        self.check("request_idr")?;
+        self.idr_requests.push(chn);
+        Ok(())
     }
     pub fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32> {
         self.check("query")?;
@@ -306,6 +323,14 @@ macro_rules! forward_mpp {
             fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32> {
                 let $s = self;
                 $get.venc_query_packs(chn)
+            }
+            fn venc_query_status(&mut self, chn: u32) -> MppResult<k_venc_chn_status> {
+                let $s = self;
+                $get.venc_query_status(chn)
+            }
+            fn venc_request_idr(&mut self, chn: u32) -> MppResult {
+                let $s = self;
+                $get.venc_request_idr(chn)
             }
             fn venc_get_stream(
                 &mut self,

@@ -36,6 +36,8 @@ pub enum Call {
     StopChn(u32),
     /// `kd_mpi_venc_enable_idr(chn, true)`.
     EnableIdr(u32),
+    /// `kd_mpi_venc_request_idr(chn)`.
+    RequestIdr(u32),
     /// `kd_mpi_venc_query_status(chn, ..)`.
     QueryStatus(u32),
     /// `kd_mpi_venc_get_stream(chn, room for `room` packs, timeout)`.
@@ -293,11 +295,20 @@ impl Mpp for Scripted {
         })
     }
     fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32> {
+        Ok(self.venc_query_status(chn)?.cur_packs)
+    }
+    fn venc_query_status(&mut self, chn: u32) -> MppResult<k_venc_chn_status> {
         self.call(Call::QueryStatus(chn), |_, r| match r {
             Reply::Err(e) => Err(e),
-            Reply::Packs(p) => Ok(p.len() as u32),
-            Reply::Ok => Ok(0),
+            Reply::Packs(p) => Ok(k_venc_chn_status {
+                cur_packs: p.len() as u32,
+                ..Default::default()
+            }),
+            Reply::Ok => Ok(k_venc_chn_status::default()),
         })
+    }
+    fn venc_request_idr(&mut self, chn: u32) -> MppResult {
+        self.plain(Call::RequestIdr(chn))
     }
     fn venc_get_stream(
         &mut self,

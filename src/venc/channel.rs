@@ -2,7 +2,7 @@
 //! teardown that finalisers and deinit-all use.
 #![forbid(unsafe_code)]
 
-use super::{chn_index, chn_of, Venc, CHN_COUNT};
+use super::{chn_index, chn_of, ChnStatus, Venc, CHN_COUNT};
 use crate::attr::{ChnAttr, Codec};
 use crate::error::{failed, Error, Failure, Failures, Result};
 use crate::hal::Mpp;
@@ -283,6 +283,7 @@ impl<M: Mpp> Venc<M> {
         ch.state = ChnState::Created;
         ch.owner = owner;
         ch.size = (cfg.width, cfg.height);
+        ch.jpeg = cfg.codec == Codec::Jpeg;
         if cfg.codec != Codec::Jpeg {
             // IDR (with parameter sets) at every GOP start, as current CanMV does.
             if let Err(e) = self.mpp.venc_enable_idr(chn32, true) {
@@ -313,6 +314,59 @@ impl<M: Mpp> Venc<M> {
             .map_err(failed(f::VENC_START_CHN))?;
         self.chns[c].state = ChnState::Started;
         Ok(())
+    }
+
+    /// `Encoder.RequestIDR(chn)` (beyond the manual): the next encoded frame of an H.264 / H.265
+    /// channel is an IDR with its parameter sets (`kd_mpi_venc_request_idr`). Allowed once
+    /// the channel is created: before Start it applies to the first frame, which is an IDR
+    /// anyway (the MPP documents "an IDR frame is produced immediately after the call"; its
+    /// header's "after create, before start" allows both). A JPEG channel has nothing to do
+    /// (every picture stands alone): no MPP call, no error.
+    ///
+    /// # Errors
+    /// State unless created; Mpp.
+    pub fn request_idr(&mut self, chn: i64) -> Result<()> {
+        let c = chn_of("RequestIDR", chn)?;
+        self.need(
+            "RequestIDR",
+            c,
+            &[ChnState::Created, ChnState::Started],
+            |_| "call Create first",
+        )?;
+        if self.chns[c].jpeg {
+            return Ok(());
+        }
+        self.mpp
+            .venc_request_idr(c as u32)
+            .map_err(failed(f::VENC_REQUEST_IDR))
+    }
+
+    /// `Encoder.QueryStatus(chn)` (beyond the manual): the channel's `kd_mpi_venc_query_status`.
+    ///
+    /// # Errors
+    /// State unless created; Mpp.
+    pub fn query_status(&mut self, chn: i64) -> Result<ChnStatus> {
+        let c = chn_of("QueryStatus", chn)?;
+        self.need(
+            "QueryStatus",
+            c,
+            &[ChnState::Created, ChnState::Started],
+            |_| "call Create first",
+        )?;
+        let st = self
+            .mpp
+            .venc_query_status(c as u32)
+            .map_err(failed(f::VENC_QUERY_STATUS))?;
+        let info = st.stream_info;
+        Ok(ChnStatus {
+            cur_packs: st.cur_packs,
+            end_of_stream: st.end_of_stream as u32,
+            release_pic_pts: st.release_pic_pts,
+            pic_bytes: info.u32PicBytesNum,
+            pic_count: info.u32PicCnt,
+            start_qp: info.u32StartQp,
+            mean_qp: info.u32MeanQp,
+        })
     }
 
     /// `Encoder.Stop(chn)`: stopping a created channel again is allowed (as on the K230).

@@ -29,7 +29,7 @@ use crate::state::ChnState;
 pub use channel::OutBufs;
 pub use link::MAX_LINKS;
 pub use send::SEND_TIMEOUT_MS;
-pub use stream::{PackInfo, MAX_HELD, PACK_CNT_MAX};
+pub use stream::{ChnStatus, PackInfo, MAX_HELD, PACK_CNT_MAX};
 
 /// VENC channels (`VENC_MAX_CHN_NUMS`).
 pub const CHN_COUNT: usize = VENC_MAX_CHN_NUMS as usize;
@@ -60,6 +60,8 @@ struct Channel {
     /// Taken by `Create(chnAttr)` (the implicit-channel shape): `kd_mpi_venc_request_chn`
     /// in the 2025 ABI, the core's own pick otherwise; given back when it is destroyed.
     requested: bool,
+    /// A JPEG channel (every picture a key frame: RequestIDR has nothing to do).
+    jpeg: bool,
 }
 
 impl Channel {
@@ -76,6 +78,7 @@ impl Channel {
         generation: 0,
         pending: None,
         requested: false,
+        jpeg: false,
     };
 
     /// Back to free after a destroy (the SetOutBufs configuration stays; the destroy

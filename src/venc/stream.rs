@@ -239,6 +239,26 @@ fn release_held<M: Mpp>(mpp: &mut M, c: usize, h: &mut Held, fs: &mut Failures) 
     true
 }
 
+/// `Encoder.QueryStatus`: what `kd_mpi_venc_query_status` reports of a channel.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChnStatus {
+    /// Packs of the next frame waiting to be fetched (0: none).
+    pub cur_packs: u32,
+    /// `end_of_stream` (0 or 1).
+    pub end_of_stream: u32,
+    /// pts of the picture whose stream was released last (microseconds).
+    pub release_pic_pts: u64,
+    /// `stream_info.u32PicBytesNum`: bytes of the last encoded picture.
+    pub pic_bytes: u32,
+    /// `stream_info.u32PicCnt`: pictures encoded.
+    pub pic_count: u32,
+    /// `stream_info.u32StartQp`: QP the last picture started with.
+    pub start_qp: u32,
+    /// `stream_info.u32MeanQp`: mean QP of the last picture.
+    pub mean_qp: u32,
+}
+
 impl<M: Mpp> Venc<M> {
     fn find_held(&self, token: u32) -> Option<(usize, usize)> {
         let tag = (token & 0xF) as usize;

@@ -112,20 +112,33 @@ fn kept_pts(src: u32, dst: u32, frames: usize) -> Vec<u64> {
     out
 }
 
+/// Sets the run-time policy `name` to `value`, as `_k230sim.policy` does.
+fn set_policy(name: &std::ffi::CStr, value: &std::ffi::CStr) {
+    // SAFETY: two NUL-terminated strings.
+    assert_eq!(
+        unsafe { crate::ffi::k230_sim_set_policy(name.as_ptr(), value.as_ptr()) },
+        0
+    );
+}
+
 #[test]
-fn frame_rate_conversion() {
+fn frame_rate_conversion_when_dst_below_src_drops() {
     let _g = setup();
+    set_policy(c"frame_rate", c"drop");
     let us = |i: u64| i * 1_000_000 / 30;
     let want: Vec<u64> = [0, 2, 4, 6, 8, 10].iter().map(|&i| us(i)).collect();
     assert_eq!(kept_pts(30, 15, 6), want);
     reset_sim();
+    set_policy(c"frame_rate", c"drop");
     let want: Vec<u64> = [0, 2, 3, 5, 6, 8].iter().map(|&i| us(i)).collect();
     assert_eq!(kept_pts(30, 20, 6), want);
     reset_sim();
+    set_policy(c"frame_rate", c"drop");
     let want: Vec<u64> = (0..6).map(us).collect();
     assert_eq!(kept_pts(30, 30, 6), want);
     // Sent frames go through the same accumulator: 30 -> 15 drops every other one.
     reset_sim();
+    set_policy(c"frame_rate", c"drop");
     started_channel(0, &h264_attr(320, 240, 30, 30, 15, 300, 8, 65536));
     for i in 0..4 {
         let (f, _) = user_frame(320, 240, 320, i, i * 10);
@@ -133,6 +146,47 @@ fn frame_rate_conversion() {
     }
     assert_eq!(stats().venc_frames_queued, 2);
     assert_eq!(venc::counters(0).unwrap().dropped_rate, 2);
+}
+
+#[test]
+fn by_default_dst_below_src_keeps_every_frame_as_the_board_was_measured() {
+    let _g = setup();
+    let us = |i: u64| i * 1_000_000 / 30;
+    assert_eq!(kept_pts(30, 15, 6), (0..6).map(us).collect::<Vec<_>>());
+    assert_eq!(venc::counters(0).unwrap().dropped_rate, 0);
+}
+
+#[test]
+fn the_first_parameter_sets_alone_when_the_policy_says_so() {
+    let _g = setup();
+    for (policy, first) in [
+        (c"with-idr", &[K_VENC_HEADER, K_VENC_I_FRAME][..]),
+        (c"first-separate", &[K_VENC_HEADER][..]),
+    ] {
+        reset_sim();
+        set_policy(c"header", policy);
+        bound_channel(0, &h264_attr(320, 240, 5, 30, 30, 300, 4, 65536), 30);
+        let mut got = Vec::new();
+        for _ in 0..7 {
+            let packs = get(0, 12, 0).unwrap();
+            got.push(packs.iter().map(|p| p.type_).collect::<Vec<_>>());
+            assert_eq!(release(0, &packs), 0);
+        }
+        assert_eq!(got[0], first, "{policy:?}");
+        let idr = [K_VENC_HEADER, K_VENC_I_FRAME];
+        if first.len() == 1 {
+            assert_eq!(got[1], [K_VENC_I_FRAME], "then the IDR alone");
+        }
+        // Later IDRs (GOP 5) bring their parameter sets in the same get_stream.
+        let pics: Vec<_> = got
+            .iter()
+            .filter(|t| t.last() != Some(&K_VENC_HEADER))
+            .collect();
+        assert!(
+            pics.iter().skip(1).any(|t| t[..] == idr),
+            "{policy:?}: {got:?}"
+        );
+    }
 }
 
 #[test]
