@@ -115,10 +115,8 @@ fn kept_pts(src: u32, dst: u32, frames: usize) -> Vec<u64> {
 /// Sets the run-time policy `name` to `value`, as `_k230sim.policy` does.
 fn set_policy(name: &std::ffi::CStr, value: &std::ffi::CStr) {
     // SAFETY: two NUL-terminated strings.
-    assert_eq!(
-        unsafe { crate::ffi::k230_sim_set_policy(name.as_ptr(), value.as_ptr()) },
-        0
-    );
+    let rc = unsafe { crate::ffi::k230_sim_set_policy(name.as_ptr(), value.as_ptr()) };
+    assert_eq!(rc, 0);
 }
 
 #[test]
