@@ -240,3 +240,38 @@ def test_the_ide_preview_channel(tmp_path):
 def test_the_ide_preview_is_off_by_default(tmp_path):
     out = checked(run_mpy("import _k230sim\nprint(_k230sim.ide_preview())\n", tmp_path))
     assert out.strip() == "None"
+
+
+# ---- 5. header delivery: both simulator policies, and CanMV's own MP4 writer ------------------
+
+HEADER_FRAMES = 12
+PICTURE_TYPES = (1, 2)  # STREAM_TYPE_P, STREAM_TYPE_I
+
+
+def vendor_mp4_samples(results):
+    """The samples CanMV's Mp4Container.Process writes (neighbours facts 3.5), re-implemented:
+    the first two GetStream results concatenated into one sample, then the last pack of each
+    later GetStream. Each result is a list of (stream_type, bytes)."""
+    samples = [[p for r in results[:2] for p in r]]
+    samples += [[r[-1]] for r in results[2:]]
+    return samples
+
+
+@pytest.mark.parametrize("policy", ["with-idr", "first-separate"])
+def test_header_delivery_policies(tmp_path, policy):
+    out = tmp_path / "h.264"
+    src = venc_script([Chn(0, "h264", 320, 240, out, attrs={"gopLen": 5})], HEADER_FRAMES)
+    stdout = checked(run_mpy(src, tmp_path, env={**SYNTHETIC, "K230_SIM_HEADER": policy}))
+    frames = attach(parse_log(stdout)[0], out.read_bytes())
+    results = [list(zip(f.types, f.data)) for f in frames]
+    first = [t for t, _ in results[0]]
+    assert first == ([3, 2] if policy == "with-idr" else [3]), first
+    # Counting pictures, not GetStream results, holds under both.
+    pictures = sum(1 for r in results for t, _ in r if t in PICTURE_TYPES)
+    assert pictures == sum(1 for f in frames if f.types[-1] in PICTURE_TYPES)
+    # The vendor's writer makes one picture a sample only when the first header comes alone.
+    per_sample = [sum(1 for t, _ in s if t in PICTURE_TYPES) for s in vendor_mp4_samples(results)]
+    if policy == "first-separate":
+        assert per_sample == [1] * len(per_sample), per_sample
+    else:
+        assert per_sample[0] == 2, "the IDR and the next P in one sample"

@@ -12,7 +12,7 @@ use crate::error::{failed, Error, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::err::{num, venc};
 use crate::mpp::functions as f;
-use crate::mpp::{k_venc_pack, K_VENC_HEADER};
+use crate::mpp::k_venc_pack;
 use crate::range::in_range;
 use crate::state::ChnState;
 
@@ -124,8 +124,9 @@ pub struct StreamTicket {
 /// asks the MPP for the next frame's packs and maps them into `h` (the caller's, so that
 /// the result is not copied on its way to the held-stream slot).
 ///
-/// The packs of one frame come back together: if the driver hands out a HEADER pack
-/// alone, the packs that follow it are fetched at once.
+/// One `kd_mpi_venc_get_stream` of the packs `kd_mpi_venc_query_status` reports: what the
+/// MPP delivers in one call, never merged with the next nor split (an MPP that hands out
+/// the first parameter sets alone gives a GetStream of one HEADER pack, as on the board).
 ///
 /// # Errors
 /// [`Error::Timeout`] (BUF_EMPTY) when nothing arrived in time; Mpp; Map (the stream is
@@ -151,13 +152,6 @@ pub fn get_stream_wait<M: Mpp>(
         return Err(Error::Timeout {
             err: venc(num::BUF_EMPTY),
         });
-    }
-    // A header pack is always followed by the picture it belongs to.
-    while !h.packs.is_full() && h.packs.last().is_some_and(|p| p.type_ == K_VENC_HEADER) {
-        let more = mpp.venc_query_packs(chn32).unwrap_or(0) as usize;
-        if more == 0 || !matches!(fetch(mpp, chn32, h, more, 0), Ok(k) if k > 0) {
-            break;
-        }
     }
     for i in 0..h.packs.len() {
         let p = h.packs[i];
