@@ -158,3 +158,21 @@ def require_mpy():
 def mpy():
     require_mpy()
     return MPY
+
+
+@pytest.fixture
+def header_with_idr(monkeypatch):
+    """For tests of the stream's layout one GetStream at a time: the simulator's "with-idr"
+    header policy (every IDR's parameter sets in the same GetStream). The other policy, the
+    default, is tested in test_generations.py and by the tests that count pictures."""
+    monkeypatch.setenv("K230_SIM_HEADER", "with-idr")
+
+
+@pytest.fixture(scope="session")
+def header_alone(mpy, tmp_path_factory):
+    """1 when the simulator delivers the first parameter sets in a GetStream of their own (its
+    "first-separate" header policy, the default, as the evidence says the board does), else 0.
+    A script that counts GetStream results as frames, as the manual's examples do, writes
+    that many pictures fewer."""
+    out = checked(run_mpy("import _k230sim\nprint(_k230sim.policy('header'))\n", tmp_path_factory.mktemp("policy")))
+    return int(out.strip() == "first-separate")

@@ -2,6 +2,8 @@
 binding does (struct arguments of exactly sizeof() bytes, ints in, the k_s32 out), used by the
 reference loop of `make bench-binding`."""
 
+import pytest
+
 from conftest import SENSOR_320X240, SNAP_FRAME_320X240, checked, run_mpy, start_channel
 
 SYNTHETIC = {"K230_SIM_BACKEND": "synthetic"}
@@ -46,6 +48,7 @@ print("mmap nothing", kd_mpi_sys_mmap(0, 16))
     assert "mmap nothing 0\n" in out
 
 
+@pytest.mark.usefixtures("header_with_idr")  # one picture a GetStream
 def test_raw_round_trip_of_one_idr_frame(mpy, tmp_path):
     source = SENSOR_320X240 + SNAP_FRAME_320X240 + r"""
 import uctypes, _k230sim, _mpp_struct

@@ -4,6 +4,7 @@ with their own size and pixel format, mirror / flip applied to the picture, run 
 errors, snapshot as an image or (dump_frame=True) as a _media.py_video_frame_info, and those
 frame objects sent to H.264 and H.265 encoder channels as they are, the streams decoded."""
 
+import pytest
 import numpy as np
 
 from conftest import checked, run_mpy
@@ -407,6 +408,7 @@ class _Mirrored:
         return tuple(p[:, ::-1] for p in self.src.frame(k))
 
 
+@pytest.mark.usefixtures("header_with_idr")  # one picture a GetStream
 def test_dump_frames_sent_to_h264_and_h265_decode_to_the_sensor_pictures(libav, tmp_path):  # noqa: F811
     src = write_y4m(tmp_path / "scene.y4m", W, H, SRC_FRAMES)
     outs = {c: tmp_path / f"chn{c}.{codec}" for c, codec in ((0, "h264"), (1, "h265"), (2, "h264"))}

@@ -2,10 +2,16 @@
 GetStream timeouts (-1 / 0 / >0 ms), pack layout of IDR and P frames, pts in
 microseconds, and frames flowing from a bound sensor without SendFrame."""
 
+import pytest
+
 from conftest import SENSOR_320X240, SNAP_FRAME_320X240, checked, run_mpy, start_channel, stop_channel
+
+# One picture a GetStream: the layout under the "with-idr" header policy (conftest).
+pytestmark = pytest.mark.usefixtures("header_with_idr")
 
 SETUP = SENSOR_320X240 + r"""
 import time, _k230sim
+
 BUF_EMPTY = 0xa009800e
 """ + SNAP_FRAME_320X240
 

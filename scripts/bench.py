@@ -86,6 +86,9 @@ class Bench:
         self.raw = args.raw
         self.tmp = tmp
         self.env = {k: v for k, v in os.environ.items() if k not in SIM_ENV}
+        # Every IDR's parameter sets in its GetStream: the example's 200 GetStreams are then
+        # the raw encoder's 200 frames, byte for byte.
+        self.env["K230_SIM_HEADER"] = "with-idr"
         self.stream = os.path.join(tmp, "doc_example1.264")
         self.script = os.path.join(tmp, "doc_example1_1080p.py")
         with open(EXAMPLE) as f:

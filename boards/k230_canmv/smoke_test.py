@@ -118,6 +118,8 @@ try:
                 fo.write(uctypes.bytearray_at(stream.data[i], stream.data_size[i]))
                 written += stream.data_size[i]
                 types.append(stream.stream_type[i])
+            if frame == 0:
+                header_alone = stream.pack_cnt == 1 and stream.stream_type[0] == Encoder.STREAM_TYPE_HEADER
             encoder.ReleaseStream(chn, stream)
 finally:
     sensor.stop()
@@ -128,7 +130,9 @@ finally:
 ms = time.ticks_diff(time.ticks_ms(), t0)
 
 pictures = types.count(Encoder.STREAM_TYPE_I) + types.count(Encoder.STREAM_TYPE_P)
-check(pictures == FRAMES, "%d pictures in %d GetStream calls" % (pictures, FRAMES))
+# One GetStream is what the MPP delivers at once: the first parameter sets may come alone.
+alone = 1 if header_alone else 0
+check(pictures == FRAMES - alone, "%d pictures in %d GetStream calls" % (pictures, FRAMES))
 check(types[0] == Encoder.STREAM_TYPE_HEADER and types[1] == Encoder.STREAM_TYPE_I,
       "the stream starts with pack types %r, expected HEADER, I" % (types[:2],))
 check(os.stat(path)[6] == written > 0, "%s has %d bytes, %d were written" % (path, os.stat(path)[6], written))

@@ -95,12 +95,19 @@ def venc_script(chns, frames, mode="bind", uv_offset="ALIGN_UP(W * H, 4096)", se
         )
     s.append("sensor.run()\nsd = StreamData()\n")
     if mode == "bind":
+        # `frames` pictures a channel: a GetStream of the first parameter sets alone (the
+        # simulator's "first-separate" header policy) is not a picture.
         ids = [c.chn for c in chns]
         s.append(
-            f"for i in range({frames}):\n"
+            f"pictures = dict((chn, 0) for chn in {ids!r})\n"
+            f"while min(pictures.values()) < {frames}:\n"
             f"    for chn in {ids!r}:\n"
+            f"        if pictures[chn] == {frames}:\n"
+            f"            continue\n"
             f"        assert enc.GetStream(chn, sd) == 0\n"
             f"        log(chn, sd, files[chn])\n"
+            f"        if sd.stream_type[sd.pack_cnt - 1] != Encoder.STREAM_TYPE_HEADER:\n"
+            f"            pictures[chn] += 1\n"
             f"        enc.ReleaseStream(chn, sd)\n"
         )
     else:
@@ -159,8 +166,10 @@ class Frame:
         return sum(p[1] for p in self.packs)
 
 
-def parse_log(stdout):
-    """{chn: [Frame]} from the script's "F" lines."""
+def parse_log(stdout, pictures=True):
+    """{chn: [Frame]} from the script's "F" lines: one Frame a picture (a GetStream of
+    parameter sets alone, as the MPP may deliver the first ones, joins the picture after it),
+    or, with `pictures=False`, one a GetStream result as delivered."""
     out = {}
     for line in stdout.splitlines():
         if not line.startswith("F "):
@@ -169,7 +178,11 @@ def parse_log(stdout):
         chn, cnt = int(f[1]), int(f[2])
         packs = [tuple(int(v) for v in p.split(":")) for p in f[3:]]
         assert len(packs) == cnt, line
-        out.setdefault(chn, []).append(Frame(packs))
+        frames = out.setdefault(chn, [])
+        if pictures and frames and all(t == STREAM_TYPE_HEADER for t in frames[-1].types):
+            frames[-1].packs.extend(packs)
+        else:
+            frames.append(Frame(packs))
     return out
 
 

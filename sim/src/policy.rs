@@ -129,5 +129,19 @@ impl Switches {
     }
 }
 
-/// The default of [`Switches::header_first_separate`]. Evidence (facts sheet 5.6): PENDING.
-pub const HEADER_FIRST_SEPARATE: bool = false;
+/// The default of [`Switches::header_first_separate`]: true, the first parameter sets in a
+/// get_stream of their own. Evidence (facts sheet 5.6 and public K230 code, 2023-2025 MPP):
+/// - the kernel driver (kendryte/k230_sdk and canmv-k230/mpp `libvpu.a`, read from the public
+///   objects) makes every encoder output buffer one pack in a queue and wakes a waiting
+///   get_stream after each; the parameter sets are their own buffer (codec config), typed
+///   HEADER, queued before the IDR. A caller that keeps up (query_status, then get_stream of
+///   that many packs) therefore gets the header alone; one that lags gets it with the IDR;
+/// - Canaan's own writers rely on the first header coming alone: the SDK's little-core MP4
+///   muxer sample and CanMV's `media/mp4format.py` merge the first two get_stream results into
+///   one sample and then keep only the last pack of each (a correct file only then);
+/// - the MPP header's get_stream comment: "Stream type can be frame or header".
+///
+/// Uncertain: the timing between the header buffer and the IDR (how often a real board
+/// delivers them together), later headers (with `enable_idr`) alone or with their IDR (the
+/// simulator: with it), and the 2025-2026 MPP generation (no binary was available).
+pub const HEADER_FIRST_SEPARATE: bool = true;

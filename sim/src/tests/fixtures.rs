@@ -45,13 +45,17 @@ pub fn setup() -> MutexGuard<'static, ()> {
     g
 }
 
-/// [`reset_for_tests`], then the synthetic backend and the test-pattern sensor whatever
-/// `K230_SIM_BACKEND` / `K230_SIM_Y4M` say.
+/// [`reset_for_tests`], then the synthetic backend, the test-pattern sensor and the
+/// policies' defaults whatever `K230_SIM_BACKEND` / `K230_SIM_Y4M` / the policy variables
+/// say, except that the parameter sets come with their IDR (the tests of the stream's shape
+/// read one frame a get_stream; `stream.rs` tests the other header policy).
 pub fn reset_sim() {
     reset_for_tests();
     let mut sim = crate::state::lock();
     sim.backend = &crate::codec::synthetic::Synthetic;
     sim.vicap_source = Default::default();
+    sim.switches = crate::policy::SWITCHES;
+    sim.switches.header_first_separate = false;
 }
 
 pub const VENC_CHNID: i32 = err::venc(num::INVALID_CHNID);
