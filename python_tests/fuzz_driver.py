@@ -27,7 +27,7 @@ FUNCS = [
     "kd_mpi_sys_bind", "kd_mpi_sys_unbind", "kd_mpi_sys_mmap", "kd_mpi_sys_munmap",
     "kd_mpi_vb_set_config", "kd_mpi_vb_init", "kd_mpi_vb_exit", "kd_mpi_vb_create_pool",
     "kd_mpi_vb_destory_pool", "kd_mpi_venc_attach_vb_pool", "kd_mpi_venc_detach_vb_pool",
-    "kd_mpi_venc_request_chn", "kd_mpi_venc_release_chn",
+    "kd_mpi_venc_request_chn", "kd_mpi_venc_release_chn", "kd_mpi_venc_request_idr",
 ]
 CODES = [0xA0098012, 0xA0098005, 0xA0048009, 0xA0058009, -1, 0xA009800E, 0xA009800F]
 SIZES = [(320, 240), (320, 240), (640, 480), (128, 64), (800, 480)]
@@ -219,6 +219,10 @@ OPS = [
     (1, "StreamData.lists", lambda e: d_list_shrink()),
     (1, "del Encoder", op_del_encoder),
     (1, "deinit_all", lambda e: deinit_all()),
+    # Beyond the manual.
+    (2, "RequestIDR", lambda e: e.RequestIDR(chn())),
+    (2, "QueryStatus", lambda e: e.QueryStatus(chn())),
+    (1, "RequestIDR()", lambda e: e.RequestIDR()),
     # The implicit-channel shape of the newest firmware, on the same module.
     (3, "SetOutBufs(n, w, h)", lambda e: e.SetOutBufs(num(1, 8), *pick(SIZES))),
     (5, "Create(attr)", lambda e: e.Create(attr())),
