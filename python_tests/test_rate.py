@@ -171,3 +171,14 @@ def test_the_frame_rate_policy_is_switchable_at_run_time(tmp_path):
     assert stdout.split() == ["keep", "drop", "drop"]
     bad = run_mpy("import _k230sim\n_k230sim.policy('frame_rate', 'halve')\n", tmp_path)
     assert "ValueError: policy frame_rate: unknown value halve" in bad.stderr
+
+
+@pytest.mark.parametrize("rate", [30, 60])
+def test_frames_sent_faster_than_src_frame_rate_are_warned_about(tmp_path, rate):
+    out = tmp_path / "sent.264"
+    src = venc_script([Chn(0, "h264", W, H, out)], 20, mode="send")
+    assert src.count("i * 1000000 // 30") == 1
+    src = src.replace("i * 1000000 // 30", f"i * 1000000 // {rate}")
+    _, stderr = run_with_stderr(src, tmp_path)
+    warned = "frames are sent at about 60 fps but src_frame_rate is 30" in stderr
+    assert warned == (rate == 60), stderr

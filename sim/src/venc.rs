@@ -80,8 +80,10 @@ pub(crate) struct Chn {
     switches: policy::Switches,
     /// The first IDR has been queued (its parameter sets delivered as the policy says).
     first_idr_done: bool,
-    /// The sensor-rate warning was printed (once per channel).
+    /// The input-rate warning was printed (once per channel).
     warned_fps: bool,
+    /// pts of the first frame sent with SendFrame and how many were sent (the input rate).
+    sent_span: Option<(u64, u64)>,
     started: bool,
     idr_enable: bool,
     idr_request: bool,
@@ -246,6 +248,7 @@ fn new_chn(
         switches,
         first_idr_done: false,
         warned_fps: false,
+        sent_span: None,
         started: false,
         idr_enable: false,
         idr_request: false,
@@ -531,6 +534,40 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
     Ok(())
 }
 
+/// Once per channel: the input comes at `fps` frames a second while `src_frame_rate` says
+/// otherwise, which doubled a user's bit rate on a board (neighbours facts section 8).
+fn warn_input_rate(ch: &mut Chn, c: usize, what: &str, fps: u64) {
+    if ch.warned_fps || ch.cfg.codec == Codec::Jpeg {
+        return;
+    }
+    ch.warned_fps = true;
+    let src = u64::from(ch.cfg.src_fps.max(1));
+    eprintln!(
+        "k230 sim: VENC channel {c}: {what} {fps} fps but src_frame_rate is {src}: the board's \
+         rate control spends bit_rate / src_frame_rate a frame, so the stream gets about {} \
+         kbit/s instead of {}",
+        u64::from(ch.cfg.bit_rate) * fps / src,
+        ch.cfg.bit_rate
+    );
+}
+
+/// The rate of frames sent with SendFrame, from their pts (once 16 have come with rising
+/// pts): warns as [`warn_input_rate`] when it is more than 15 % off `src_frame_rate`.
+fn note_sent_pts(ch: &mut Chn, c: usize, pts: u64) {
+    let (first, n) = match ch.sent_span {
+        Some((first, n)) if pts > first => (first, n + 1),
+        _ => (pts, 1),
+    };
+    ch.sent_span = Some((first, n));
+    if n == 16 && pts > first {
+        let fps = (n - 1) * 1_000_000 / (pts - first);
+        let src = u64::from(ch.cfg.src_fps);
+        if fps * 100 > src * 115 || fps * 100 < src * 85 {
+            warn_input_rate(ch, c, "frames are sent at about", fps);
+        }
+    }
+}
+
 /// Bound channel with an empty queue: pull sensor frames until one is queued or no output
 /// buffer is free. A running sensor channel whose size differs from the channel's picture
 /// size is an error ([`policy::BOUND_SIZE_MISMATCH`]) rather than an endless wait.
@@ -559,17 +596,8 @@ fn pull_bound(sim: &mut Sim, c: usize) -> KResult {
         Some(_) => {}
     }
     let fps = vicap[b.dev].fps();
-    if fps != ch.cfg.src_fps && !ch.warned_fps && ch.cfg.codec != Codec::Jpeg {
-        // What doubled a user's bit rate on a board (neighbours facts section 8).
-        ch.warned_fps = true;
-        eprintln!(
-            "k230 sim: VENC channel {c}: its sensor runs at {fps} fps but src_frame_rate is {}: \
-             the board's rate control spends bit_rate / src_frame_rate a frame, so the stream \
-             gets about {} kbit/s instead of {}",
-            ch.cfg.src_fps,
-            u64::from(ch.cfg.bit_rate) * u64::from(fps) / u64::from(ch.cfg.src_fps.max(1)),
-            ch.cfg.bit_rate
-        );
+    if fps != ch.cfg.src_fps {
+        warn_input_rate(ch, c, "its sensor runs at", u64::from(fps));
     }
     // Bounded: enough input frames for one kept frame, plus a few too-large drops.
     for _ in 0..ch.cfg.src_fps as usize + 4 {
@@ -622,6 +650,7 @@ pub(crate) fn send_frame(
         return Err(err::venc(num::ILLEGAL_PARAM));
     }
     let vf = &frame.v_frame;
+    note_sent_pts(chn_mut(&mut guard, c)?, c, vf.pts);
     let timeout = Timeout::new(milli_sec);
     loop {
         let sim = &mut *guard;
