@@ -316,6 +316,15 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
+    /// The index of channel `chn`, which `op` needs created (started or not).
+    fn created(&self, op: &'static str, chn: i64) -> Result<usize> {
+        let c = chn_of(op, chn)?;
+        self.need(op, c, &[ChnState::Created, ChnState::Started], |_| {
+            "call Create first"
+        })?;
+        Ok(c)
+    }
+
     /// `Encoder.RequestIDR(chn)` (beyond the manual): the next encoded frame of an H.264 / H.265
     /// channel is an IDR with its parameter sets (`kd_mpi_venc_request_idr`). Allowed once
     /// the channel is created: before Start it applies to the first frame, which is an IDR
@@ -326,13 +335,7 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// State unless created; Mpp.
     pub fn request_idr(&mut self, chn: i64) -> Result<()> {
-        let c = chn_of("RequestIDR", chn)?;
-        self.need(
-            "RequestIDR",
-            c,
-            &[ChnState::Created, ChnState::Started],
-            |_| "call Create first",
-        )?;
+        let c = self.created("RequestIDR", chn)?;
         if self.chns[c].jpeg {
             return Ok(());
         }
@@ -346,13 +349,7 @@ impl<M: Mpp> Venc<M> {
     /// # Errors
     /// State unless created; Mpp.
     pub fn query_status(&mut self, chn: i64) -> Result<ChnStatus> {
-        let c = chn_of("QueryStatus", chn)?;
-        self.need(
-            "QueryStatus",
-            c,
-            &[ChnState::Created, ChnState::Started],
-            |_| "call Create first",
-        )?;
+        let c = self.created("QueryStatus", chn)?;
         let st = self
             .mpp
             .venc_query_status(c as u32)
