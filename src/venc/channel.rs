@@ -357,7 +357,7 @@ impl<M: Mpp> Venc<M> {
         let info = st.stream_info;
         Ok(ChnStatus {
             cur_packs: st.cur_packs,
-            end_of_stream: st.end_of_stream as u32,
+            end_of_stream: st.end_of_stream,
             release_pic_pts: st.release_pic_pts,
             pic_bytes: info.u32PicBytesNum,
             pic_count: info.u32PicCnt,
