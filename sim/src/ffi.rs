@@ -596,9 +596,9 @@ pub unsafe extern "C" fn k230_sim_set_policy(name: *const c_char, value: *const 
         return -1;
     };
     let (_, _, off, on) = crate::policy::SWITCH_NAMES[i];
-    let flag = match value.to_bytes() {
-        v if v == off.as_bytes() => false,
-        v if v == on.as_bytes() => true,
+    let flag = match value {
+        v if v == off => false,
+        v if v == on => true,
         _ => return -2,
     };
     *state::lock().switches.flag(i) = flag;
@@ -619,12 +619,13 @@ pub unsafe extern "C" fn k230_sim_policy(name: *const c_char) -> *const c_char {
     else {
         return std::ptr::null();
     };
-    let on = *state::lock().switches.flag(i);
-    POLICY_VALUES[i][usize::from(on)].as_ptr()
+    let (_, _, off, on) = crate::policy::SWITCH_NAMES[i];
+    if *state::lock().switches.flag(i) {
+        on.as_ptr()
+    } else {
+        off.as_ptr()
+    }
 }
-
-/// `policy::SWITCH_NAMES`' values as C strings: [off, on] per switch.
-const POLICY_VALUES: [[&CStr; 2]; 2] = [[c"keep", c"drop"], [c"with-idr", c"first-separate"]];
 
 /// The CanMV IDE preview's channel (`crate::ide`): `on` > 0 takes it, 0 gives it back, < 0
 /// only tells; its number (or -1) in `*chn`.

@@ -3,6 +3,7 @@
 
 use crate::err::{self, num};
 use k230_venc::mpp::{k_s32, k_venc_pack_type, K_VENC_I_FRAME};
+use std::ffi::CStr;
 
 /// `kd_mpi_venc_get_stream` when no frame arrives before the timeout (also timeout 0).
 pub const GET_STREAM_TIMEOUT: k_s32 = err::venc(num::BUF_EMPTY);
@@ -98,10 +99,10 @@ pub const FRAME_RATE_ENV: &str = "K230_SIM_FRAME_RATE";
 pub const HEADER_ENV: &str = "K230_SIM_HEADER";
 
 /// The switches: (name for `_k230sim.policy`, its environment variable, value when false,
-/// value when true).
-pub const SWITCH_NAMES: [(&str, &str, &str, &str); 2] = [
-    ("frame_rate", FRAME_RATE_ENV, "keep", "drop"),
-    ("header", HEADER_ENV, "with-idr", "first-separate"),
+/// value when true); C strings, as the simulator's C interface hands the values out.
+pub const SWITCH_NAMES: [(&str, &str, &CStr, &CStr); 2] = [
+    ("frame_rate", FRAME_RATE_ENV, c"keep", c"drop"),
+    ("header", HEADER_ENV, c"with-idr", c"first-separate"),
 ];
 
 impl Switches {
@@ -119,9 +120,9 @@ impl Switches {
         let mut s = SWITCHES;
         for (i, (_, env, off, on)) in SWITCH_NAMES.iter().enumerate() {
             match std::env::var(env).as_deref() {
-                Ok(v) if v == *off => *s.flag(i) = false,
-                Ok(v) if v == *on => *s.flag(i) = true,
-                Ok(v) => eprintln!("k230 sim: {env}={v} ignored (allowed: {off}, {on})"),
+                Ok(v) if v.as_bytes() == off.to_bytes() => *s.flag(i) = false,
+                Ok(v) if v.as_bytes() == on.to_bytes() => *s.flag(i) = true,
+                Ok(v) => eprintln!("k230 sim: {env}={v} ignored (allowed: {off:?}, {on:?})"),
                 Err(_) => {}
             }
         }

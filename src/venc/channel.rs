@@ -109,14 +109,7 @@ impl<M: Mpp> Venc<M> {
     ) -> Result<usize> {
         // One channel an Encoder: Encoder.chn must name one.
         if let Ok(c) = usize::try_from(self.owner_chn(owner)) {
-            if let Some(failed) = self.chns[c].pending {
-                return Err(Error::Pending {
-                    op: "Create",
-                    chn: c as u32,
-                    failed,
-                });
-            }
-            self.need("Create", c, &[ChnState::Free], |state| match state {
+            self.creatable(c, |state| match state {
                 ChnState::Started => {
                     "it is this Encoder's channel (Encoder.chn): Stop() and Destroy() it first, or use another Encoder"
                 }
@@ -243,9 +236,9 @@ impl<M: Mpp> Venc<M> {
         ch.owner = 0;
     }
 
-    /// Create of the free channel `c` with the checked attributes `cfg`.
-    fn create_on(&mut self, owner: u32, c: usize, cfg: &crate::attr::EncConfig) -> Result<()> {
-        // Only a channel that is not free has a failed release pending (`forget` clears it).
+    /// Refuses a Create of channel `c` unless it is free with no failed release pending
+    /// (a stop, destroy or give-back the MPP refused); `hint` says what to do otherwise.
+    fn creatable(&self, c: usize, hint: impl Fn(ChnState) -> &'static str) -> Result<()> {
         if let Some(failed) = self.chns[c].pending {
             return Err(Error::Pending {
                 op: "Create",
@@ -253,7 +246,12 @@ impl<M: Mpp> Venc<M> {
                 failed,
             });
         }
-        self.need("Create", c, &[ChnState::Free], |state| match state {
+        self.need("Create", c, &[ChnState::Free], hint)
+    }
+
+    /// Create of the free channel `c` with the checked attributes `cfg`.
+    fn create_on(&mut self, owner: u32, c: usize, cfg: &crate::attr::EncConfig) -> Result<()> {
+        self.creatable(c, |state| match state {
             ChnState::Started => "it is in use: Stop and Destroy it first, or use another channel",
             _ => "it is already created: Destroy it first, or use another channel",
         })?;
