@@ -76,6 +76,8 @@ const TYPES: &[&str] = &[
     "k_pixel_format",
     "k_venc_rc_mode",
     "k_venc_pack_type",
+    "k_rotation",
+    "k_venc_mirror",
     "k_venc_attr",
     "k_venc_cbr",
     "k_venc_vbr",

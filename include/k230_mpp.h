@@ -105,6 +105,22 @@ typedef enum {
     K_VENC_RC_MODE_BUTT = 5,
 } k_venc_rc_mode;
 
+/* k_payload_comm.h: the rotation a VENC (or VDEC) channel applies to its pictures. The
+ * headers do not say which way 90 turns; the SDK's comment on the setter says it "will not
+ * be effective" (facts sheet: UNCERTAIN whether that is stale). */
+typedef enum {
+    K_VPU_ROTATION_0 = 0,
+    K_VPU_ROTATION_90 = 1,
+    K_VPU_ROTATION_180 = 2,
+    K_VPU_ROTATION_270 = 3,
+} k_rotation;
+
+/* No value for "no mirror": a channel is not mirrored until kd_mpi_venc_set_mirror. */
+typedef enum {
+    K_VENC_MIRROR_HORI = 1,
+    K_VENC_MIRROR_VERT = 2,
+} k_venc_mirror;
+
 typedef enum {
     K_VENC_P_FRAME = 1,
     K_VENC_I_FRAME = 2,
@@ -279,6 +295,9 @@ k_s32 kd_mpi_venc_release_stream(k_u32 chn_num, k_venc_stream *stream);
 k_s32 kd_mpi_venc_send_frame(k_u32 chn_num, k_video_frame_info *frame, k_s32 milli_sec);
 k_s32 kd_mpi_venc_enable_idr(k_u32 chn_num, const k_bool idr_enable);
 k_s32 kd_mpi_venc_request_idr(k_u32 chn_num);
+/* After create, before start (as the other channel settings). */
+k_s32 kd_mpi_venc_set_rotation(k_u32 chn_num, const k_rotation rotation);
+k_s32 kd_mpi_venc_set_mirror(k_u32 chn_num, const k_venc_mirror mirror);
 #ifdef K230_MPP_ABI_2025
 k_s32 kd_mpi_venc_attach_vb_pool(k_u32 chn_num, k_u32 pool_id, k_u32 buff_num);
 /* Some 2025 SDKs export this instead and declare kd_mpi_venc_attach_vb_pool(chn, pool) as a

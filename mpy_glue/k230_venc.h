@@ -109,6 +109,45 @@
 // `ChnAttrStr` default `mjpeg_quality_factor`.
 #define VENC_DEFAULT_MJPEG_QUALITY 45
 
+// `Encoder.RC_CBR`, the `ChnAttrStr` default `rc_mode` (beyond the manual).
+#define VENC_RC_CBR 1
+
+// `Encoder.RC_VBR`.
+#define VENC_RC_VBR 2
+
+// `Encoder.RC_FIXQP`.
+#define VENC_RC_FIXQP 3
+
+// `ChnAttrStr` default `max_bit_rate`: 0, the same as `bit_rate`.
+#define VENC_DEFAULT_MAX_BIT_RATE 0
+
+// `ChnAttrStr` default `i_qp`.
+#define VENC_DEFAULT_I_QP 25
+
+// `ChnAttrStr` default `p_qp`.
+#define VENC_DEFAULT_P_QP 30
+
+// `Encoder.ROTATION_0` (degrees, clockwise), the `ChnAttrStr` default `rotation`.
+#define VENC_ROTATION_0 0
+
+// `Encoder.ROTATION_90`.
+#define VENC_ROTATION_90 90
+
+// `Encoder.ROTATION_180`.
+#define VENC_ROTATION_180 180
+
+// `Encoder.ROTATION_270`.
+#define VENC_ROTATION_270 270
+
+// `Encoder.MIRROR_NONE`, the `ChnAttrStr` default `mirror`.
+#define VENC_MIRROR_NONE 0
+
+// `Encoder.MIRROR_HORIZONTAL`.
+#define VENC_MIRROR_HORIZONTAL 1
+
+// `Encoder.MIRROR_VERTICAL`.
+#define VENC_MIRROR_VERTICAL 2
+
 // Bytes of the message of a [`VencError`], its NUL included: room for a teardown's
 // failures named one by one ([`crate::error::Failures::KEPT`] of them, about 65 bytes each).
 #define VENC_ERR_MSG_LEN 400
@@ -175,6 +214,18 @@ typedef struct {
   int64_t dst_frame_rate;
   // `mjpeg_quality_factor`: JPEG quality 1..99.
   int64_t mjpeg_quality_factor;
+  // `rc_mode` (beyond the manual): RC_CBR (default), RC_VBR or RC_FIXQP.
+  int64_t rc_mode;
+  // `max_bit_rate` in kbit/s (RC_VBR): 0 (default) means `bit_rate`.
+  int64_t max_bit_rate;
+  // `i_qp` (RC_FIXQP): QP of the IDR frames, 0..51.
+  int64_t i_qp;
+  // `p_qp` (RC_FIXQP): QP of the P frames, 0..51.
+  int64_t p_qp;
+  // `rotation` in degrees clockwise: 0 (default), 90, 180 or 270.
+  int64_t rotation;
+  // `mirror`: MIRROR_NONE (default), MIRROR_HORIZONTAL or MIRROR_VERTICAL.
+  int64_t mirror;
 } venc_chn_attr_t;
 
 // `Encoder.QueryStatus`: what `kd_mpi_venc_query_status` reports of a channel.
@@ -228,6 +279,8 @@ typedef struct {
   // For [`FieldKind::Struct`]: the `LAYOUT_*` of the nested struct.
   uint8_t child;
 } venc_frame_field_t;
+
+
 
 // The layout of `k_video_frame_info` and its nested structs, for the `uctypes`
 // descriptor of `k_video_frame_info()`.

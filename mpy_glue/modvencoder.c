@@ -38,14 +38,23 @@ static const struct {
     { MP_QSTR_src_frame_rate, offsetof(venc_chn_attr_t, src_frame_rate) },
     { MP_QSTR_dst_frame_rate, offsetof(venc_chn_attr_t, dst_frame_rate) },
     { MP_QSTR_mjpeg_quality_factor, offsetof(venc_chn_attr_t, mjpeg_quality_factor) },
+    // Beyond the manual (keyword-only in the constructor):
+    { MP_QSTR_rc_mode, offsetof(venc_chn_attr_t, rc_mode) },
+    { MP_QSTR_max_bit_rate, offsetof(venc_chn_attr_t, max_bit_rate) },
+    { MP_QSTR_i_qp, offsetof(venc_chn_attr_t, i_qp) },
+    { MP_QSTR_p_qp, offsetof(venc_chn_attr_t, p_qp) },
+    { MP_QSTR_rotation, offsetof(venc_chn_attr_t, rotation) },
+    { MP_QSTR_mirror, offsetof(venc_chn_attr_t, mirror) },
 };
 #define VENC_ATTR_FIELD(self, i) ((int64_t *)((uint8_t *)&(self)->attr + venc_attr_fields[i].offset))
 
 extern const mp_obj_type_t venc_chn_attr_type;
 
 // ChnAttrStr(payloadType, profile, picWidth, picHeight, bit_rate=4000, gopLen=30,
-//            src_frame_rate=30, dst_frame_rate=30, mjpeg_quality_factor=45)
-// (the defaults are the core's VENC_DEFAULT_*)
+//            src_frame_rate=30, dst_frame_rate=30, mjpeg_quality_factor=45, *,
+//            rc_mode=RC_CBR, max_bit_rate=0, i_qp=25, p_qp=30, rotation=0, mirror=MIRROR_NONE)
+// (the defaults are the core's VENC_DEFAULT_* and the first Encoder constants; the
+// keyword-only ones are beyond the manual)
 static mp_obj_t venc_chn_attr_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_payloadType, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
@@ -57,6 +66,12 @@ static mp_obj_t venc_chn_attr_make_new(const mp_obj_type_t *type, size_t n_args,
         { MP_QSTR_src_frame_rate, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_FRAME_RATE)} },
         { MP_QSTR_dst_frame_rate, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_FRAME_RATE)} },
         { MP_QSTR_mjpeg_quality_factor, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_MJPEG_QUALITY)} },
+        { MP_QSTR_rc_mode, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_RC_CBR)} },
+        { MP_QSTR_max_bit_rate, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_MAX_BIT_RATE)} },
+        { MP_QSTR_i_qp, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_I_QP)} },
+        { MP_QSTR_p_qp, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_P_QP)} },
+        { MP_QSTR_rotation, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_ROTATION_0)} },
+        { MP_QSTR_mirror, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_MIRROR_NONE)} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -524,6 +539,17 @@ static const mp_rom_map_elem_t venc_encoder_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_STREAM_TYPE_HEADER), MP_ROM_INT(VENC_STREAM_TYPE_HEADER) },
     { MP_ROM_QSTR(MP_QSTR_STREAM_TYPE_I), MP_ROM_INT(VENC_STREAM_TYPE_I) },
     { MP_ROM_QSTR(MP_QSTR_STREAM_TYPE_P), MP_ROM_INT(VENC_STREAM_TYPE_P) },
+    // ChnAttrStr keywords beyond the manual: rate control, rotation (degrees) and mirror.
+    { MP_ROM_QSTR(MP_QSTR_RC_CBR), MP_ROM_INT(VENC_RC_CBR) },
+    { MP_ROM_QSTR(MP_QSTR_RC_VBR), MP_ROM_INT(VENC_RC_VBR) },
+    { MP_ROM_QSTR(MP_QSTR_RC_FIXQP), MP_ROM_INT(VENC_RC_FIXQP) },
+    { MP_ROM_QSTR(MP_QSTR_ROTATION_0), MP_ROM_INT(VENC_ROTATION_0) },
+    { MP_ROM_QSTR(MP_QSTR_ROTATION_90), MP_ROM_INT(VENC_ROTATION_90) },
+    { MP_ROM_QSTR(MP_QSTR_ROTATION_180), MP_ROM_INT(VENC_ROTATION_180) },
+    { MP_ROM_QSTR(MP_QSTR_ROTATION_270), MP_ROM_INT(VENC_ROTATION_270) },
+    { MP_ROM_QSTR(MP_QSTR_MIRROR_NONE), MP_ROM_INT(VENC_MIRROR_NONE) },
+    { MP_ROM_QSTR(MP_QSTR_MIRROR_HORIZONTAL), MP_ROM_INT(VENC_MIRROR_HORIZONTAL) },
+    { MP_ROM_QSTR(MP_QSTR_MIRROR_VERTICAL), MP_ROM_INT(VENC_MIRROR_VERTICAL) },
 };
 static MP_DEFINE_CONST_DICT(venc_encoder_locals, venc_encoder_locals_table);
 

@@ -24,6 +24,7 @@ FUNCS = [
     "kd_mpi_venc_create_chn", "kd_mpi_venc_destroy_chn", "kd_mpi_venc_start_chn",
     "kd_mpi_venc_stop_chn", "kd_mpi_venc_query_status", "kd_mpi_venc_get_stream",
     "kd_mpi_venc_release_stream", "kd_mpi_venc_send_frame", "kd_mpi_venc_enable_idr",
+    "kd_mpi_venc_set_rotation", "kd_mpi_venc_set_mirror",
     "kd_mpi_sys_bind", "kd_mpi_sys_unbind", "kd_mpi_sys_mmap", "kd_mpi_sys_munmap",
     "kd_mpi_vb_set_config", "kd_mpi_vb_init", "kd_mpi_vb_exit", "kd_mpi_vb_create_pool",
     "kd_mpi_vb_destory_pool", "kd_mpi_venc_attach_vb_pool", "kd_mpi_venc_detach_vb_pool",
@@ -76,7 +77,13 @@ def attr():
                Encoder.PAYLOAD_TYPE_JPEG: 0}[pt]
     if r == 1:
         return ChnAttrStr(num(0, 300), num(0, 6), num(64, 5000), num(64, 5000))
-    return ChnAttrStr(pt, profile, w, h, num(1, 8000), num(1, 60), 30, num(1, 30), num(1, 99))
+    # Sometimes the keywords beyond the manual: turned / mirrored channels, other rate controls.
+    kw = {}
+    if r == 2:
+        kw = {"rotation": pick([0, 90, 180, 270]), "mirror": num(0, 2)}
+    elif r == 3:
+        kw = {"rc_mode": num(1, 3), "max_bit_rate": num(0, 9000), "i_qp": num(0, 51), "p_qp": num(0, 51)}
+    return ChnAttrStr(pt, profile, w, h, num(1, 8000), num(1, 60), 30, num(1, 30), num(1, 99), **kw)
 
 
 def sd():

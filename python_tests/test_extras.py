@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SENSOR_320X240, checked, run_mpy
 from streamcheck.decode import decode_file
-from streamcheck.nal import is_idr, is_vcl, nal_types
+from streamcheck.nal import is_idr, is_vcl, nal_types, slice_qps
 from streamcheck.run import libav, run_libav  # noqa: F401  (libav: fixture)
 
 REQUEST_AT = (7, 19)  # RequestIDR after this many pictures: the next one is an IDR
@@ -130,3 +130,57 @@ def test_query_status_and_request_idr_errors(tmp_path):
                                 "('pic_count', 0), ('release_pic_pts', 0), ('start_qp', 30)]"), out
     assert "after True True True 0" in out, out
     assert "jpeg ok 0" in out, out
+
+
+
+QP_SCRIPT = SENSOR_320X240 + r"""
+import uctypes
+CODEC = {codec!r}
+pt, prof = (Encoder.PAYLOAD_TYPE_H264, Encoder.H264_PROFILE_MAIN) if CODEC == "h264" else (Encoder.PAYLOAD_TYPE_H265, Encoder.H265_PROFILE_MAIN)
+enc.SetOutBufs(0, 4, 320, 240)
+link = MediaManager.link(sensor.bind_info()['src'], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, 0))
+MediaManager.init()
+enc.Create(0, ChnAttrStr(pt, prof, 320, 240, gopLen=5, **{kw}))
+enc.Start(0)
+sensor.run()
+sd = StreamData()
+pictures = 0
+with open({out!r}, "wb") as f:
+    while pictures < {n}:
+        assert enc.GetStream(0, sd, 2000) == 0
+        for i in range(sd.pack_cnt):
+            f.write(uctypes.bytearray_at(sd.data[i], sd.data_size[i]))
+        if sd.stream_type[sd.pack_cnt - 1] != Encoder.STREAM_TYPE_HEADER:
+            pictures += 1
+        enc.ReleaseStream(0, sd)
+        # The stream info is the last picture encoded: the one just fetched or a later one.
+        s = enc.QueryStatus(0)
+        print("QP", s["pic_count"], s["start_qp"], s["mean_qp"])
+sensor.stop()
+link.destroy()
+enc.Stop(0)
+enc.Destroy(0)
+MediaManager.deinit()
+"""
+QP_PICTURES = 40
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265"])
+@pytest.mark.parametrize("rc", ["fixqp", "cbr"])
+def test_query_status_reports_the_qp_of_the_stream(libav, tmp_path, codec, rc):  # noqa: F811
+    # Each status names its picture by pic_count; its QP is that picture's slice QP in the
+    # stream written (FIXQP: 22 for IDRs, 35 for P; CBR: the rate control's own, which moves).
+    kw = {"rc_mode": 3, "i_qp": 22, "p_qp": 35} if rc == "fixqp" else {"bit_rate": 300}
+    path = tmp_path / f"qp.{codec}"
+    out = run_libav(QP_SCRIPT.format(codec=codec, kw=kw, out=str(path), n=QP_PICTURES), tmp_path)
+    status = [tuple(map(int, m)) for m in re.findall(r"^QP (\d+) (\d+) (\d+)$", out, re.M)]
+    slices = slice_qps(codec, path.read_bytes())
+    assert len(slices) == QP_PICTURES and len(status) >= QP_PICTURES, out
+    if rc == "fixqp":
+        assert slices == [("I", 22) if k % 5 == 0 else ("P", 35) for k in range(QP_PICTURES)]
+    else:
+        assert len({q for _, q in slices}) > 3, slices
+    checked = [(n, start, mean) for n, start, mean in status if n <= QP_PICTURES]
+    assert len(checked) >= QP_PICTURES - 1
+    for n, start, mean in checked:
+        assert start == mean == slices[n - 1][1], (n, start, mean, slices[n - 1])

@@ -89,6 +89,32 @@ pub const VENC_DEFAULT_GOP_LEN: i32 = 30;
 pub const VENC_DEFAULT_FRAME_RATE: i32 = 30;
 /// `ChnAttrStr` default `mjpeg_quality_factor`.
 pub const VENC_DEFAULT_MJPEG_QUALITY: i32 = 45;
+/// `Encoder.RC_CBR`, the `ChnAttrStr` default `rc_mode` (beyond the manual).
+pub const VENC_RC_CBR: i32 = 1;
+/// `Encoder.RC_VBR`.
+pub const VENC_RC_VBR: i32 = 2;
+/// `Encoder.RC_FIXQP`.
+pub const VENC_RC_FIXQP: i32 = 3;
+/// `ChnAttrStr` default `max_bit_rate`: 0, the same as `bit_rate`.
+pub const VENC_DEFAULT_MAX_BIT_RATE: i32 = 0;
+/// `ChnAttrStr` default `i_qp`.
+pub const VENC_DEFAULT_I_QP: i32 = 25;
+/// `ChnAttrStr` default `p_qp`.
+pub const VENC_DEFAULT_P_QP: i32 = 30;
+/// `Encoder.ROTATION_0` (degrees, clockwise), the `ChnAttrStr` default `rotation`.
+pub const VENC_ROTATION_0: i32 = 0;
+/// `Encoder.ROTATION_90`.
+pub const VENC_ROTATION_90: i32 = 90;
+/// `Encoder.ROTATION_180`.
+pub const VENC_ROTATION_180: i32 = 180;
+/// `Encoder.ROTATION_270`.
+pub const VENC_ROTATION_270: i32 = 270;
+/// `Encoder.MIRROR_NONE`, the `ChnAttrStr` default `mirror`.
+pub const VENC_MIRROR_NONE: i32 = 0;
+/// `Encoder.MIRROR_HORIZONTAL`.
+pub const VENC_MIRROR_HORIZONTAL: i32 = 1;
+/// `Encoder.MIRROR_VERTICAL`.
+pub const VENC_MIRROR_VERTICAL: i32 = 2;
 
 const _: () = {
     assert!(VENC_ERR_VALUE == ErrorKind::Value as i32 && VENC_ERR_TYPE == ErrorKind::Type as i32);
@@ -117,7 +143,21 @@ const _: () = {
     assert!(d.dst_frame_rate == VENC_DEFAULT_FRAME_RATE as i64);
     assert!(d.mjpeg_quality_factor == VENC_DEFAULT_MJPEG_QUALITY as i64);
     assert!(core::mem::size_of::<PackInfo>() == 32);
-    assert!(core::mem::size_of::<ChnAttr>() == 72);
+    assert!(core::mem::size_of::<ChnAttr>() == 120);
+    {
+        use crate::attr as a;
+        assert!(VENC_RC_CBR as i64 == a::RC_CBR && VENC_RC_VBR as i64 == a::RC_VBR);
+        assert!(VENC_RC_FIXQP as i64 == a::RC_FIXQP && d.rc_mode == a::RC_CBR);
+        assert!(d.max_bit_rate == VENC_DEFAULT_MAX_BIT_RATE as i64);
+        assert!(d.i_qp == VENC_DEFAULT_I_QP as i64 && d.p_qp == VENC_DEFAULT_P_QP as i64);
+        assert!(VENC_ROTATION_0 as i64 == a::ROTATION_0 && d.rotation == a::ROTATION_0);
+        assert!(VENC_ROTATION_90 as i64 == a::ROTATION_90);
+        assert!(VENC_ROTATION_180 as i64 == a::ROTATION_180);
+        assert!(VENC_ROTATION_270 as i64 == a::ROTATION_270);
+        assert!(VENC_MIRROR_NONE as i64 == a::MIRROR_NONE && d.mirror == a::MIRROR_NONE);
+        assert!(VENC_MIRROR_HORIZONTAL as i64 == a::MIRROR_HORIZONTAL);
+        assert!(VENC_MIRROR_VERTICAL as i64 == a::MIRROR_VERTICAL);
+    }
 };
 
 /// The layout of `k_video_frame_info` and its nested structs, for the `uctypes`

@@ -41,6 +41,10 @@ pub trait Mpp: Clone {
     fn venc_start_chn(&mut self, chn: u32) -> MppResult;
     /// `kd_mpi_venc_stop_chn`: repeated stops succeed.
     fn venc_stop_chn(&mut self, chn: u32) -> MppResult;
+    /// `kd_mpi_venc_set_rotation`: after create, before start.
+    fn venc_set_rotation(&mut self, chn: u32, rotation: k_rotation) -> MppResult;
+    /// `kd_mpi_venc_set_mirror`: after create, before start.
+    fn venc_set_mirror(&mut self, chn: u32, mirror: k_venc_mirror) -> MppResult;
     /// `kd_mpi_venc_enable_idr`.
     fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult;
     /// `kd_mpi_venc_query_status`: returns `cur_packs`, the packs of the next frame.
@@ -134,6 +138,14 @@ impl Mpp for K230Mpp {
     fn venc_stop_chn(&mut self, chn: u32) -> MppResult {
         // SAFETY: scalar argument only.
         code(unsafe { kd_mpi_venc_stop_chn(chn) })
+    }
+    fn venc_set_rotation(&mut self, chn: u32, rotation: k_rotation) -> MppResult {
+        // SAFETY: scalar arguments only.
+        code(unsafe { kd_mpi_venc_set_rotation(chn, rotation) })
+    }
+    fn venc_set_mirror(&mut self, chn: u32, mirror: k_venc_mirror) -> MppResult {
+        // SAFETY: scalar arguments only.
+        code(unsafe { kd_mpi_venc_set_mirror(chn, mirror) })
     }
     fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult {
         let flag = if enable { K_TRUE } else { K_FALSE };

@@ -133,16 +133,21 @@ def h265_pps(nal):
 H265_SLICE = {0: "B", 1: "P", 2: "I"}
 
 
-def h265_slice(nal, pps):
-    """(first_slice_segment_in_pic_flag, slice type letter) of an H.265 slice segment;
-    `pps` maps pps ids to `h265_pps` fields."""
-    r = rbsp(nal)
+def _h265_slice_start(r, pps):
+    """(NAL type, reader after slice_pic_parameter_set_id, first_slice_segment_in_pic_flag,
+    the PPS fields) of an H.265 slice segment's RBSP."""
     t = h265_nal_type(r)
     b = Bits(r, 16)
     first = b.u(1)
     if 16 <= t <= 23:
         b.u(1)  # no_output_of_prior_pics_flag
-    p = pps[b.ue()]
+    return t, b, first, pps[b.ue()]
+
+
+def h265_slice(nal, pps):
+    """(first_slice_segment_in_pic_flag, slice type letter) of an H.265 slice segment;
+    `pps` maps pps ids to `h265_pps` fields."""
+    _, b, first, p = _h265_slice_start(rbsp(nal), pps)
     if not first:
         return first, None  # the type is in the first segment
     b.u(p["num_extra_slice_header_bits"])
@@ -164,3 +169,372 @@ def is_idr(codec, t):
 def nal_types(codec, data):
     f = h264_nal_type if codec == "h264" else h265_nal_type
     return [f(n) for n in split_nals(data) if n]
+
+
+# ---- slice QP: the full slice header up to slice_qp_delta --------------------------------------
+#
+# `SliceQp` reads the parameter sets of a stream as they come and gives each slice's QP
+# (26 + init_qp_minus26 + slice_qp_delta). It covers what H.264 Baseline/Main/High and HEVC
+# Main encoders write for I and P slices (no slice groups, no weighted prediction tables, no
+# scaling lists in the slice path); anything else raises, never guesses.
+
+H264_HIGH_PROFILES = {100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135}
+
+
+def _skip_scaling_list(b, size):
+    last = nxt = 8
+    for _ in range(size):
+        if nxt:
+            nxt = (last + b.se() + 256) % 256
+        last = nxt or last
+
+
+def _h264_sps_fields(r):
+    b = Bits(r, 8)
+    profile = b.u(8)
+    b.u(16)  # constraint flags, level_idc
+    sps_id = b.ue()
+    s = {"separate_colour_plane": 0}
+    if profile in H264_HIGH_PROFILES:
+        chroma = b.ue()
+        if chroma == 3:
+            s["separate_colour_plane"] = b.u(1)
+        b.ue()  # bit_depth_luma_minus8
+        b.ue()  # bit_depth_chroma_minus8
+        b.u(1)  # qpprime_y_zero_transform_bypass_flag
+        if b.u(1):  # seq_scaling_matrix_present_flag
+            for i in range(12 if chroma == 3 else 8):
+                if b.u(1):
+                    _skip_scaling_list(b, 16 if i < 6 else 64)
+    s["log2_max_frame_num"] = b.ue() + 4
+    s["poc_type"] = b.ue()
+    s["delta_pic_order_always_zero"] = 0
+    if s["poc_type"] == 0:
+        s["log2_max_poc_lsb"] = b.ue() + 4
+    elif s["poc_type"] == 1:
+        s["delta_pic_order_always_zero"] = b.u(1)
+        b.se()
+        b.se()
+        for _ in range(b.ue()):
+            b.se()
+    b.ue()  # max_num_ref_frames
+    b.u(1)  # gaps_in_frame_num_value_allowed_flag
+    b.ue()
+    b.ue()  # picture size in macroblocks
+    s["frame_mbs_only"] = b.u(1)
+    return sps_id, s
+
+
+def _h264_pps_fields(r):
+    b = Bits(r, 8)
+    pps_id = b.ue()
+    p = {"sps_id": b.ue(), "entropy_coding_mode_flag": b.u(1), "bottom_field_pic_order_present": b.u(1)}
+    if b.ue() != 0:
+        raise NotImplementedError("H.264 slice groups")
+    p["num_ref_idx_l0_default"] = b.ue() + 1
+    p["num_ref_idx_l1_default"] = b.ue() + 1
+    p["weighted_pred"] = b.u(1)
+    p["weighted_bipred"] = b.u(2)
+    p["init_qp"] = 26 + b.se()
+    b.se()  # pic_init_qs_minus26
+    b.se()  # chroma_qp_index_offset
+    b.u(1)  # deblocking_filter_control_present_flag
+    b.u(1)  # constrained_intra_pred_flag
+    p["redundant_pic_cnt_present"] = b.u(1)
+    return pps_id, p
+
+
+def _h264_slice_qp(r, sps, pps):
+    nal_type, ref_idc = r[0] & 0x1F, (r[0] >> 5) & 3
+    b = Bits(r, 8)
+    b.ue()  # first_mb_in_slice
+    kind = H264_SLICE[b.ue() % 5]
+    p = pps[b.ue()]
+    s = sps[p["sps_id"]]
+    if s["separate_colour_plane"]:
+        b.u(2)
+    b.u(s["log2_max_frame_num"])  # frame_num
+    field = 0
+    if not s["frame_mbs_only"]:
+        field = b.u(1)
+        if field:
+            b.u(1)
+    if nal_type == 5:
+        b.ue()  # idr_pic_id
+    if s["poc_type"] == 0:
+        b.u(s["log2_max_poc_lsb"])
+        if p["bottom_field_pic_order_present"] and not field:
+            b.se()
+    if s["poc_type"] == 1 and not s["delta_pic_order_always_zero"]:
+        b.se()
+        if p["bottom_field_pic_order_present"] and not field:
+            b.se()
+    if p["redundant_pic_cnt_present"]:
+        b.ue()
+    if kind == "B":
+        b.u(1)  # direct_spatial_mv_pred_flag
+    if kind in ("P", "SP", "B"):
+        if b.u(1):  # num_ref_idx_active_override_flag
+            b.ue()
+            if kind == "B":
+                b.ue()
+    for lst in (("P", "SP", "B"), ("B",)):
+        if kind in lst and b.u(1):  # ref_pic_list_modification_flag_lX
+            while True:
+                idc = b.ue()
+                if idc == 3:
+                    break
+                b.ue()
+    if (p["weighted_pred"] and kind in ("P", "SP")) or (p["weighted_bipred"] == 1 and kind == "B"):
+        raise NotImplementedError("H.264 pred_weight_table")
+    if ref_idc:
+        if nal_type == 5:
+            b.u(2)  # no_output_of_prior_pics_flag, long_term_reference_flag
+        elif b.u(1):  # adaptive_ref_pic_marking_mode_flag
+            while True:
+                op = b.ue()
+                if op == 0:
+                    break
+                if op in (1, 3):
+                    b.ue()
+                if op == 2:
+                    b.ue()
+                if op in (3, 6):
+                    b.ue()
+                if op == 4:
+                    b.ue()
+    if p["entropy_coding_mode_flag"] and kind not in ("I", "SI"):
+        b.ue()  # cabac_init_idc
+    return kind, p["init_qp"] + b.se()
+
+
+def _h265_profile_tier_level(b, max_sub_layers_minus1):
+    b.u(8)  # general profile space, tier, profile_idc
+    b.u(32)  # general_profile_compatibility_flags
+    b.u(48)  # progressive/interlaced/non-packed/frame-only + 43 reserved + 1 bit
+    b.u(8)  # general_level_idc
+    present = [(b.u(1), b.u(1)) for _ in range(max_sub_layers_minus1)]
+    if max_sub_layers_minus1 > 0:
+        b.u(2 * (8 - max_sub_layers_minus1))
+    for profile, level in present:
+        if profile:
+            b.u(88)
+        if level:
+            b.u(8)
+
+
+def _h265_st_rps(b, idx, sets):
+    """Parses st_ref_pic_set(idx) and returns its pictures as [(delta_poc, used)]."""
+    if idx != 0 and b.u(1):  # inter_ref_pic_set_prediction_flag
+        delta_idx = b.ue() + 1 if idx == len(sets) else 1
+        sign, abs_delta = b.u(1), b.ue() + 1
+        delta_rps = (1 - 2 * sign) * abs_delta
+        ref = sets[idx - delta_idx]
+        out = []
+        for j in range(len(ref) + 1):
+            used = b.u(1)
+            use_delta = 1 if used else b.u(1)
+            if use_delta:
+                d = (ref[j][0] if j < len(ref) else 0) + delta_rps
+                out.append((d, used))
+        return out
+    neg, pos = b.ue(), b.ue()
+    out, poc = [], 0
+    for _ in range(neg):
+        poc -= b.ue() + 1
+        out.append((poc, b.u(1)))
+    poc = 0
+    for _ in range(pos):
+        poc += b.ue() + 1
+        out.append((poc, b.u(1)))
+    return out
+
+
+def _h265_sps_fields(r):
+    b = Bits(r, 16)
+    b.u(4)  # sps_video_parameter_set_id
+    max_sub = b.u(3)
+    b.u(1)
+    _h265_profile_tier_level(b, max_sub)
+    sps_id = b.ue()
+    s = {"chroma_format_idc": b.ue(), "separate_colour_plane": 0}
+    if s["chroma_format_idc"] == 3:
+        s["separate_colour_plane"] = b.u(1)
+    w, h = b.ue(), b.ue()
+    if b.u(1):  # conformance_window_flag
+        for _ in range(4):
+            b.ue()
+    b.ue()
+    b.ue()  # bit depths
+    s["log2_max_poc_lsb"] = b.ue() + 4
+    ordering = b.u(1)
+    for _ in range(0 if ordering else max_sub, max_sub + 1):
+        b.ue()
+        b.ue()
+        b.ue()
+    log2_min_cb = b.ue() + 3
+    log2_ctb = log2_min_cb + b.ue()
+    b.ue()
+    b.ue()
+    b.ue()
+    b.ue()  # transform block sizes and depths
+    if b.u(1) and b.u(1):  # scaling_list_enabled_flag, sps_scaling_list_data_present_flag
+        raise NotImplementedError("HEVC SPS scaling lists")
+    b.u(1)  # amp_enabled_flag
+    s["sao"] = b.u(1)
+    if b.u(1):  # pcm_enabled_flag
+        b.u(8)
+        b.ue()
+        b.ue()
+        b.u(1)
+    sets = []
+    for i in range(b.ue()):
+        sets.append(_h265_st_rps(b, i, sets))
+    s["st_rps"] = sets
+    s["long_term"] = b.u(1)
+    s["num_long_term_sps"] = 0
+    if s["long_term"]:
+        s["num_long_term_sps"] = b.ue()
+        for _ in range(s["num_long_term_sps"]):
+            b.u(s["log2_max_poc_lsb"])
+            b.u(1)
+    s["temporal_mvp"] = b.u(1)
+    ctb = 1 << log2_ctb
+    s["ctbs"] = ((w + ctb - 1) // ctb) * ((h + ctb - 1) // ctb)
+    return sps_id, s
+
+
+def _h265_pps_fields(r):
+    b = Bits(r, 16)
+    pps_id = b.ue()
+    p = {"sps_id": b.ue(), "dependent_slice_segments_enabled_flag": b.u(1), "output_flag_present": b.u(1),
+         "num_extra_slice_header_bits": b.u(3)}
+    b.u(1)  # sign_data_hiding_enabled_flag
+    p["cabac_init_present"] = b.u(1)
+    p["num_ref_idx_l0_default"] = b.ue() + 1
+    p["num_ref_idx_l1_default"] = b.ue() + 1
+    p["init_qp"] = 26 + b.se()
+    b.u(1)
+    b.u(1)  # constrained_intra_pred_flag, transform_skip_enabled_flag
+    if b.u(1):  # cu_qp_delta_enabled_flag
+        b.ue()
+    b.se()
+    b.se()  # cb / cr qp offsets
+    b.u(1)  # pps_slice_chroma_qp_offsets_present_flag
+    p["weighted_pred"], p["weighted_bipred"] = b.u(1), b.u(1)
+    b.u(1)  # transquant_bypass_enabled_flag
+    tiles = b.u(1)
+    b.u(1)  # entropy_coding_sync_enabled_flag
+    if tiles:
+        raise NotImplementedError("HEVC tiles")
+    b.u(1)  # pps_loop_filter_across_slices_enabled_flag
+    if b.u(1):  # deblocking_filter_control_present_flag
+        b.u(1)  # deblocking_filter_override_enabled_flag
+        if not b.u(1):  # pps_deblocking_filter_disabled_flag
+            b.se()
+            b.se()
+    if b.u(1):  # pps_scaling_list_data_present_flag
+        raise NotImplementedError("HEVC PPS scaling lists")
+    p["lists_modification_present"] = b.u(1)
+    return pps_id, p
+
+
+def _ceil_log2(n):
+    return max(0, (n - 1).bit_length())
+
+
+def _h265_slice_qp(r, sps, pps):
+    t, b, first, p = _h265_slice_start(r, pps)
+    s = sps[p["sps_id"]]
+    if not first:
+        raise NotImplementedError("HEVC slices after the first of a picture")
+    b.u(p["num_extra_slice_header_bits"])
+    kind = H265_SLICE[b.ue()]
+    if p["output_flag_present"]:
+        b.u(1)
+    if s["separate_colour_plane"]:
+        b.u(2)
+    temporal_mvp = 0
+    used = 0
+    if t not in (19, 20):
+        b.u(s["log2_max_poc_lsb"])
+        sets = s["st_rps"]
+        if not b.u(1):  # short_term_ref_pic_set_sps_flag
+            rps = _h265_st_rps(b, len(sets), sets)
+        else:
+            rps = sets[b.u(_ceil_log2(len(sets))) if len(sets) > 1 else 0]
+        used = sum(u for _, u in rps)
+        if s["long_term"]:
+            n_sps = b.ue() if s["num_long_term_sps"] > 0 else 0
+            n_pics = b.ue()
+            for i in range(n_sps + n_pics):
+                if i < n_sps:
+                    if s["num_long_term_sps"] > 1:
+                        b.u(_ceil_log2(s["num_long_term_sps"]))
+                    used_lt = None  # taken from the SPS entry; counted as used (upper bound)
+                else:
+                    b.u(s["log2_max_poc_lsb"])
+                    used_lt = b.u(1)
+                used += 1 if used_lt is None else used_lt
+                if b.u(1):  # delta_poc_msb_present_flag
+                    b.ue()
+        if s["temporal_mvp"]:
+            temporal_mvp = b.u(1)
+    if s["sao"]:
+        b.u(1)
+        if s["chroma_format_idc"] != 0:
+            b.u(1)
+    if kind in ("P", "B"):
+        l0, l1 = p["num_ref_idx_l0_default"], p["num_ref_idx_l1_default"]
+        if b.u(1):  # num_ref_idx_active_override_flag
+            l0 = b.ue() + 1
+            if kind == "B":
+                l1 = b.ue() + 1
+        if p["lists_modification_present"] and used > 1:
+            bits = _ceil_log2(used)
+            if b.u(1):
+                for _ in range(l0):
+                    b.u(bits)
+            if kind == "B" and b.u(1):
+                for _ in range(l1):
+                    b.u(bits)
+        col_l0 = 1
+        if kind == "B":
+            b.u(1)  # mvd_l1_zero_flag
+        if p["cabac_init_present"]:
+            b.u(1)
+        if temporal_mvp:
+            if kind == "B":
+                col_l0 = b.u(1)
+            if (col_l0 and l0 > 1) or (not col_l0 and l1 > 1):
+                b.ue()
+        if (p["weighted_pred"] and kind == "P") or (p["weighted_bipred"] and kind == "B"):
+            raise NotImplementedError("HEVC pred_weight_table")
+        b.ue()  # five_minus_max_num_merge_cand
+    return kind, p["init_qp"] + b.se()
+
+
+# Per codec: the NAL type reader, the SPS and PPS types and parsers, whether a type is a slice,
+# and the slice parser.
+_SLICE_QP_PARSERS = {
+    "h264": (h264_nal_type, (7, _h264_sps_fields), (8, _h264_pps_fields), lambda t: t in (1, 5), _h264_slice_qp),
+    "h265": (h265_nal_type, (33, _h265_sps_fields), (34, _h265_pps_fields), lambda t: t <= 31, _h265_slice_qp),
+}
+
+
+def slice_qps(codec, data):
+    """[(slice type letter, slice QP)] of every slice of an Annex-B stream, in order."""
+    nal_type, (sps_type, sps_of), (pps_type, pps_of), is_slice, slice_of = _SLICE_QP_PARSERS[codec]
+    sps, pps, out = {}, {}, []
+    for nal in nal_units(data):
+        r = rbsp(nal)
+        t = nal_type(r)
+        if t == sps_type:
+            k, v = sps_of(r)
+            sps[k] = v
+        elif t == pps_type:
+            k, v = pps_of(r)
+            pps[k] = v
+        elif is_slice(t):
+            out.append(slice_of(r, sps, pps))
+    return out

@@ -89,14 +89,28 @@ def scene(k, w, h):
     return q(y), q(u), q(v)
 
 
-def write_y4m(path, w, h, n, fps=30, colorspace="C420jpeg"):
-    """Writes n frames of `scene` as an 8-bit 4:2:0 Y4M file; returns a `Y4M` reader."""
+def still_then_busy(n):
+    """A frame function for `write_y4m` of an n-frame clip whose first half is one still
+    picture (frame 0 of `scene`) and whose second half moves four times as fast with fresh
+    luma noise (+-6) in every frame: cheap to code, then expensive (the VBR test's clip)."""
+    def frame(k, w, h):
+        if k < n // 2:
+            return scene(0, w, h)
+        y, u, v = scene(4 * k, w, h)
+        noise = np.random.default_rng(1000 + k).integers(-6, 7, y.shape)
+        return np.clip(y.astype(np.int16) + noise, 16, 235).astype(np.uint8), u, v
+    return frame
+
+
+def write_y4m(path, w, h, n, fps=30, colorspace="C420jpeg", frame=scene):
+    """Writes n frames of `frame(k, w, h)` (default `scene`) as an 8-bit 4:2:0 Y4M file;
+    returns a `Y4M` reader."""
     cs = f" {colorspace}" if colorspace else ""
     with open(path, "wb") as f:
         f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1{cs}\n".encode())
         for k in range(n):
             f.write(b"FRAME\n")
-            for p in scene(k, w, h):
+            for p in frame(k, w, h):
                 f.write(p.tobytes())
     return Y4M(path)
 

@@ -166,6 +166,29 @@ pub unsafe extern "C" fn kd_mpi_venc_enable_idr(chn_num: k_u32, idr_enable: k_bo
     })
 }
 
+/// Turns the channel's pictures (after create, before start; 90 and 270 code them
+/// `height` x `width`).
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_set_rotation(chn_num: k_u32, rotation: k_rotation) -> k_s32 {
+    guarded("kd_mpi_venc_set_rotation", || {
+        with_sim(|s| venc::set_rotation(s, chn_num, rotation))
+    })
+}
+
+/// Mirrors the channel's pictures (after create, before start).
+///
+/// # Safety
+/// None: takes no pointers.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_venc_set_mirror(chn_num: k_u32, mirror: k_venc_mirror) -> k_s32 {
+    guarded("kd_mpi_venc_set_mirror", || {
+        with_sim(|s| venc::set_mirror(s, chn_num, mirror))
+    })
+}
+
 /// Makes the next output frame an IDR.
 ///
 /// # Safety

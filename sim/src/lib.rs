@@ -103,6 +103,20 @@
 //!   `[P]`. `enable_idr` is stored and validated (k_bool 0/1, else ILLEGAL_PARAM, allowed in
 //!   any state) but does not change the stream: GOP starts are always IDRs.
 //! - `request_idr` makes the next output frame an IDR and restarts the GOP there.
+//! - Rate control: CBR, VBR and FIXQP channels are coded as configured by the libav backend
+//!   (`codec::libav`: VBR is constant quality capped at `max_bit_rate` with the simulator's
+//!   own rate loop holding the average at `bit_rate`; FIXQP codes IDR slices at `i_qp` and P
+//!   slices at `p_qp`, within x264's / x265's reach); the synthetic backend sizes frames from
+//!   `bit_rate` (FIXQP: a rate derived from `p_qp` and the picture size). VBR with
+//!   `max_bit_rate < bit_rate` fails create_chn with ILLEGAL_PARAM (`VBR_MAX_BELOW_AVERAGE`);
+//!   the VBR buffer and loop constants are in [`policy`].
+//! - `set_rotation` / `set_mirror` (after create; on a started channel NOT_PERM,
+//!   `ORIENTATION_WHILE_STARTED`; `k_rotation` above 3 or a mirror other than HORI / VERT:
+//!   ILLEGAL_PARAM): the channel's NV12 input is mirrored, then turned
+//!   (`MIRROR_BEFORE_ROTATION`), clockwise (`ROTATION_CLOCKWISE`), before any backend sees
+//!   it ([`codec::orient`]); the encoder is opened again at the coded size (`height` x
+//!   `width` for 90 and 270) and the next frame is an IDR. send_frame and bound sensors keep
+//!   the channel's `pic_width` x `pic_height`.
 //! - Frame-rate conversion keeps `dst` of every `src` input frames with an accumulator that
 //!   starts at `src - dst`, so the first frame is always kept (30->15 keeps 0, 2, 4, ...;
 //!   30->20 keeps 0, 2, 3, 5, 6, ...). It applies to bound and sent frames alike; a dropped
@@ -122,7 +136,8 @@
 //!   `virt_addr` is ignored (planes are read through `phys_addr`), an input plane inside
 //!   the output buffer chosen for the frame is BADADDR. Checks run in the order channel id,
 //!   existence, started (NOT_PERM), NULL, timeout, pixel format, size, addresses.
-//! - query_status: `u32StartQp` / `u32MeanQp` report a constant 30; `end_of_stream` is K_FALSE.
+//! - query_status: `u32StartQp` / `u32MeanQp` report the last frame's QP as libx264 / libx265
+//!   report it (a constant 30 for JPEG and the synthetic backend); `end_of_stream` is K_FALSE.
 //! - kd_mpi_vb_init without set_config: VB `NOT_PERM`. `max_pool_cnt > 256`:
 //!   ILLEGAL_PARAM. vb_exit keeps the configuration. create_pool does not require vb_init;
 //!   ids start at 16 (lowest free reused). Pool blocks are one contiguous allocation.

@@ -34,7 +34,10 @@ pub const DESTROY_WHILE_HELD: k_s32 = err::venc(num::BUSY);
 pub const VICAP_RING: usize = 4;
 /// Default VICAP frame rate.
 pub const VICAP_DEFAULT_FPS: u32 = 30;
-/// `quality` reported in `k_venc_stream_info.u32StartQp` / `u32MeanQp` (the synthetic codec has none).
+/// `k_venc_stream_info.u32StartQp` / `u32MeanQp` for a codec that reports no frame QP (the
+/// synthetic backend, JPEG; no frame encoded yet). With libx264 / libx265 both are the last
+/// frame's QP as the encoder reports it (the MPP's two figures, the rate control's starting QP
+/// and the mean over the frame's macroblocks, are one figure there).
 pub const REPORTED_QP: u32 = 30;
 /// I frames are this many times the average frame size (capped so P frames stay positive).
 pub const I_FRAME_FACTOR: u64 = 3;
@@ -146,3 +149,63 @@ impl Switches {
 /// delivers them together), later headers (with `enable_idr`) alone or with their IDR (the
 /// simulator: with it), and the 2025-2026 MPP generation (no binary was available).
 pub const HEADER_FIRST_SEPARATE: bool = true;
+/// VBR (libav backend): the VBV buffer, in milliseconds of `max_bit_rate`; the VBV rate is
+/// the rest of `max_bit_rate` (750 ms of it a second), so that a second of stream, at most a
+/// second at the VBV rate plus a full buffer, stays under `max_bit_rate`: the MPP's
+/// `max_bit_rate` is a peak over its `stats_time` (1 s here). A quarter second still fits an
+/// IDR. The MPP documents no buffer; a VBV rate of `max_bit_rate` itself (the other choice)
+/// lets a second after a quiet stretch exceed it by the buffer.
+pub const VBR_BUFFER_MS: u64 = 250;
+/// FIXQP (libav backend): QPs the encoders cannot code as asked are brought to the nearest
+/// they can (`crate::codec::libav::fixqp_qps`), not refused: `p_qp` below this is coded at
+/// it (x264's QP 0 is its lossless High 4:4:4 mode), and x264's IDR QP stays within 20 below
+/// and 40 above the P QP (its I/P ratio's range). The MPP documents 0..51 for both.
+pub const FIXQP_MIN_CODED_P_QP: u32 = 1;
+/// libav backend: bit rates (CBR `bit_rate`, VBR `max_bit_rate`) above this many kbit/s are
+/// coded as this one, the most libavcodec passes to libx264 / libx265 (2^31 - 1 bit/s). The
+/// MPP documents no maximum; rates up to `u32::MAX` kbit/s are accepted (the other choice:
+/// refuse them with ILLEGAL_PARAM).
+pub const RATE_CAP_KBPS: u64 = 2_000_000;
+/// libav backend: a channel codes at most the rate at which an average frame fills this
+/// share (1 / n) of an output buffer (`ALIGN_UP(w * h * 3 / 4, 4096)` bytes at the least,
+/// as CanMV sizes them), and says so on stderr when asked for more: x264's CBR pads every
+/// picture to its share of the rate, and pictures larger than a buffer are dropped, so a
+/// rate beyond the buffers would leave a channel that never delivers. 3 leaves an IDR room
+/// for about three average frames and keeps the documented default (4000 kbit/s) at 320x240
+/// (4.6 Mbit/s there; 124 Mbit/s at 1920x1080, 30 fps). The board's behaviour at such rates
+/// is not documented.
+pub const RATE_BUFFER_SHARE: u64 = 3;
+/// VBR (libav backend): the quality the rate loop starts from and moves around: x264's /
+/// x265's `crf` with `qcomp=1`, which codes every P frame at about this QP whatever its
+/// complexity (the loop, not the encoder, decides how busy pictures are treated).
+pub const VBR_BASE_QP: u32 = 26;
+/// VBR rate loop ([`crate::codec::libav::VbrLoop`]): the time over which the recent rate is
+/// averaged (about half a GOP of 30 at 30 fps, so IDRs do not jolt the quality).
+pub const VBR_MEASURE_MS: u64 = 500;
+/// VBR rate loop: the time over which an excess or deficit is made up.
+pub const VBR_PAYBACK_MS: u64 = 4000;
+/// VBR rate loop: the most excess or deficit carried (beyond it, the past is forgotten).
+pub const VBR_CARRY_MS: u64 = 4000;
+/// VBR rate loop: the range of its QP offset around the base quality. The low end is the
+/// quality floor: an easy picture is not coded finer than 4 QP below the base, so a static
+/// scene spends less than `bit_rate` (and the busy stretch after it spends the rest).
+pub const VBR_QP_OFFSETS: (f64, f64) = (-4.0, 24.0);
+/// `kd_mpi_venc_create_chn` with VBR whose `max_bit_rate` is below its `bit_rate`: refused
+/// with ILLEGAL_PARAM (a peak below the average is not a rate control). Undocumented.
+pub const VBR_MAX_BELOW_AVERAGE: k_s32 = err::venc(num::ILLEGAL_PARAM);
+/// `k_rotation` turns clockwise: `K_VPU_ROTATION_90` puts the left edge of the picture at
+/// the top (as the "rotate right" of the VeriSilicon-style encoders the K230's VPU naming
+/// suggests). The K230 headers and docs do not say which way; false turns counter-clockwise.
+pub const ROTATION_CLOCKWISE: bool = true;
+/// With both a rotation and a mirror set, the picture is mirrored first, then turned
+/// (false: turned, then mirrored). Undocumented; the two orders differ for 90 and 270 only.
+pub const MIRROR_BEFORE_ROTATION: bool = true;
+/// `kd_mpi_venc_set_rotation` / `kd_mpi_venc_set_mirror` on a started channel: refused with
+/// NOT_PERM. The project's choice: the SDK's documentation of these two says only "will not
+/// be effective" (its "after create, before start" is written for other setters); a stopped
+/// channel may be turned again, and its stream then restarts with an IDR at the new size.
+pub const ORIENTATION_WHILE_STARTED: k_s32 = err::venc(num::NOT_PERM);
+/// `kd_mpi_venc_set_rotation` turning the picture to a size the encoder does not code (90 /
+/// 270 on a picture less than 128 lines high: the coded width is below the minimum of 128):
+/// refused with ILLEGAL_PARAM, as create_chn refuses that size. Undocumented.
+pub const ROTATED_SIZE_OUT_OF_RANGE: k_s32 = err::venc(num::ILLEGAL_PARAM);

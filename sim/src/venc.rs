@@ -16,10 +16,15 @@
 use crate::arena::Arena;
 #[cfg(not(feature = "abi-2025"))]
 use crate::arena::{align_up, PAGE};
-use crate::codec::{Codec, EncConfig, EncodeError, Encoder, FrameReq, PackKind, PackSpan, Picture};
+use crate::codec::orient::Oriented;
+use crate::codec::{
+    Backend, Codec, EncConfig, EncodeError, Encoder, FrameReq, Orientation, PackKind, PackSpan,
+    Picture, RateControl,
+};
 use crate::err::{self, num, KResult};
 use crate::state::{self, Global, Timeout};
 use crate::{policy, vicap, Sim};
+use k230_venc::attr::{Mirror, Rotation};
 use k230_venc::mpp::*;
 use std::collections::VecDeque;
 
@@ -94,11 +99,17 @@ pub(crate) struct Chn {
     gop_pos: u32,
     encoded: u64,
     last_bytes: u32,
+    /// The QP of the last encoded frame as its codec reported it (query_status).
+    last_qp: Option<u32>,
     release_pts: u64,
     dropped_rate: u64,
     dropped_large: u64,
     enc: Box<dyn Encoder>,
     spans: Vec<PackSpan>,
+    /// The backend `enc` came from (a rotation opens it again at the coded size).
+    backend: &'static dyn Backend,
+    /// The turned / mirrored input picture (`cfg.orient`).
+    oriented: Oriented,
 }
 
 /// Counters of one channel, for tests and diagnostics.
@@ -143,6 +154,17 @@ fn chn_mut(sim: &mut Sim, c: usize) -> KResult<&mut Chn> {
 }
 
 /// Validates a channel attribute into an encoder configuration.
+/// A picture size the encoder codes: 128..4096 x 64..4096 (H.264 / H.265) or 128..8192 x
+/// 64..8192 (JPEG), as the MPP documents.
+fn size_ok(codec: Codec, width: u32, height: u32) -> bool {
+    let (max_w, max_h) = if codec == Codec::Jpeg {
+        (8192, 8192)
+    } else {
+        (4096, 4096)
+    };
+    (128..=max_w).contains(&width) && (64..=max_h).contains(&height)
+}
+
 fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
     let bad = err::venc(num::ILLEGAL_PARAM);
     let unsupported = err::venc(num::NOT_SUPPORT);
@@ -165,12 +187,7 @@ fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
         (Codec::Jpeg, _) => VENC_PROFILE_NONE,
         _ => return Err(bad),
     };
-    let (max_w, max_h) = if codec == Codec::Jpeg {
-        (8192, 8192)
-    } else {
-        (4096, 4096)
-    };
-    if !(128..=max_w).contains(&va.pic_width) || !(64..=max_h).contains(&va.pic_height) {
+    if !size_ok(codec, va.pic_width, va.pic_height) {
         return Err(bad);
     }
     // 4:2:0 input: every backend needs even sizes (policy: ILLEGAL_PARAM, like the range).
@@ -178,25 +195,47 @@ fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
         return Err(bad);
     }
     let rc = &attr.rc_attr;
-    let (gop, src, dst, bit_rate, q_factor) = match (codec, rc.rc_mode) {
+    let (gop, src, dst, bit_rate, q_factor, mode) = match (codec, rc.rc_mode) {
         (Codec::Jpeg, K_VENC_RC_MODE_MJPEG_FIXQP) => {
             // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
             let m = unsafe { rc.__bindgen_anon_1.mjpeg_fixqp };
             if !(1..=99).contains(&m.q_factor) {
                 return Err(bad);
             }
-            (1, m.src_frame_rate, m.dst_frame_rate, 1, m.q_factor)
+            let cbr = RateControl::Cbr;
+            (1, m.src_frame_rate, m.dst_frame_rate, 1, m.q_factor, cbr)
         }
         (Codec::Jpeg, _) => return Err(bad),
         (_, K_VENC_RC_MODE_CBR) => {
             // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
             let m = unsafe { rc.__bindgen_anon_1.cbr };
-            (m.gop, m.src_frame_rate, m.dst_frame_rate, m.bit_rate, 0)
+            let cbr = RateControl::Cbr;
+            (
+                m.gop,
+                m.src_frame_rate,
+                m.dst_frame_rate,
+                m.bit_rate,
+                0,
+                cbr,
+            )
         }
         (_, K_VENC_RC_MODE_VBR) => {
             // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
             let m = unsafe { rc.__bindgen_anon_1.vbr };
-            (m.gop, m.src_frame_rate, m.dst_frame_rate, m.bit_rate, 0)
+            if m.max_bit_rate < m.bit_rate {
+                return Err(policy::VBR_MAX_BELOW_AVERAGE);
+            }
+            let vbr = RateControl::Vbr {
+                max_bit_rate: m.max_bit_rate,
+            };
+            (
+                m.gop,
+                m.src_frame_rate,
+                m.dst_frame_rate,
+                m.bit_rate,
+                0,
+                vbr,
+            )
         }
         (_, K_VENC_RC_MODE_FIXQP) => {
             // SAFETY: every union member is a struct of plain k_u32: any bits are valid.
@@ -204,13 +243,13 @@ fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
             if m.i_qp > 51 || m.p_qp > 51 {
                 return Err(bad);
             }
-            (
-                m.gop,
-                m.src_frame_rate,
-                m.dst_frame_rate,
-                fixqp_bit_rate(va, m.p_qp),
-                0,
-            )
+            let fixqp = RateControl::FixQp {
+                i_qp: m.i_qp,
+                p_qp: m.p_qp,
+            };
+            // The synthetic backend sizes its frames from a bit rate.
+            let rate = fixqp_bit_rate(va, m.p_qp);
+            (m.gop, m.src_frame_rate, m.dst_frame_rate, rate, 0, fixqp)
         }
         _ => return Err(bad),
     };
@@ -227,6 +266,8 @@ fn validate(attr: &k_venc_chn_attr) -> KResult<EncConfig> {
         dst_fps: dst,
         bit_rate,
         q_factor,
+        rc: mode,
+        orient: Orientation::NONE,
     })
 }
 
@@ -240,6 +281,7 @@ fn fixqp_bit_rate(va: &k_venc_attr, qp: u32) -> u32 {
 fn new_chn(
     cfg: EncConfig,
     switches: policy::Switches,
+    backend: &'static dyn Backend,
     enc: Box<dyn Encoder>,
     bufs: Vec<OutBuf>,
 ) -> Box<Chn> {
@@ -259,11 +301,14 @@ fn new_chn(
         gop_pos: 0,
         encoded: 0,
         last_bytes: 0,
+        last_qp: None,
         release_pts: 0,
         dropped_rate: 0,
         dropped_large: 0,
         enc,
         spans: Vec::with_capacity(MAX_PACKS),
+        backend,
+        oriented: Oriented::default(),
     })
 }
 
@@ -335,7 +380,7 @@ pub(crate) fn create_chn(sim: &mut Sim, chn: u32, attr: Option<&k_venc_chn_attr>
         }
         return Err(err::venc(num::NOT_SUPPORT));
     };
-    sim.venc[c] = Some(new_chn(cfg, switches, enc, bufs));
+    sim.venc[c] = Some(new_chn(cfg, switches, sim.backend, enc, bufs));
     Ok(())
 }
 
@@ -384,6 +429,62 @@ pub(crate) fn enable_idr(sim: &mut Sim, chn: u32, enable: k_bool) -> KResult {
     }
     ch.idr_enable = enable == K_TRUE;
     Ok(())
+}
+
+/// `kd_mpi_venc_set_rotation` / `kd_mpi_venc_set_mirror`: the channel turns / mirrors its
+/// pictures from now on; its encoder is opened again at the coded size (the next frame is an
+/// IDR). Not on a started channel ([`policy::ORIENTATION_WHILE_STARTED`]); an encoder that
+/// cannot be opened (NOT_SUPPORT) leaves the channel as it was.
+fn set_orientation(
+    sim: &mut Sim,
+    chn: u32,
+    change: impl FnOnce(&mut Orientation) -> KResult,
+) -> KResult {
+    let ch = chn_mut(sim, chn_index(chn)?)?;
+    let mut cfg = ch.cfg;
+    change(&mut cfg.orient)?;
+    if ch.started {
+        return Err(policy::ORIENTATION_WHILE_STARTED);
+    }
+    let (width, height) = cfg.orient.coded_size(cfg.width, cfg.height);
+    if !size_ok(cfg.codec, width, height) {
+        return Err(policy::ROTATED_SIZE_OUT_OF_RANGE);
+    }
+    let coded = EncConfig {
+        width,
+        height,
+        ..cfg
+    };
+    ch.enc = ch.backend.open(&coded).ok_or(err::venc(num::NOT_SUPPORT))?;
+    ch.cfg = cfg;
+    ch.gop_pos = 0;
+    Ok(())
+}
+
+/// `kd_mpi_venc_set_rotation`: `k_rotation` 0..3 (else ILLEGAL_PARAM).
+pub(crate) fn set_rotation(sim: &mut Sim, chn: u32, r: k_rotation) -> KResult {
+    set_orientation(sim, chn, |o| {
+        o.rotation = match r {
+            K_VPU_ROTATION_0 => Rotation::R0,
+            K_VPU_ROTATION_90 => Rotation::R90,
+            K_VPU_ROTATION_180 => Rotation::R180,
+            K_VPU_ROTATION_270 => Rotation::R270,
+            _ => return Err(err::venc(num::ILLEGAL_PARAM)),
+        };
+        Ok(())
+    })
+}
+
+/// `kd_mpi_venc_set_mirror`: `K_VENC_MIRROR_HORI` or `K_VENC_MIRROR_VERT` (else ILLEGAL_PARAM).
+pub(crate) fn set_mirror(sim: &mut Sim, chn: u32, m: k_venc_mirror) -> KResult {
+    set_orientation(sim, chn, |o| {
+        o.mirror = match m {
+            K_VENC_MIRROR_HORI => Mirror::Horizontal,
+            K_VENC_MIRROR_VERT => Mirror::Vertical,
+            _ => return Err(err::venc(num::ILLEGAL_PARAM)),
+        };
+        Ok(())
+    })
 }
 
 /// `kd_mpi_venc_request_idr`: the next output frame is an IDR.
@@ -457,7 +558,7 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
             std::slice::from_raw_parts_mut(op, bsize),
         )
     };
-    let pic = Picture {
+    let mut pic = Picture {
         width: w,
         height: h,
         y,
@@ -466,6 +567,9 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
         uv_stride: input.uv_stride as usize,
         pts: input.pts,
     };
+    if ch.cfg.orient != Orientation::NONE {
+        pic = ch.oriented.apply(&pic, ch.cfg.orient)?;
+    }
     let idr = ch.cfg.codec == Codec::Jpeg || ch.gop_pos == 0 || ch.idr_request;
     ch.spans.clear();
     let encoded = ch.enc.encode(
@@ -524,6 +628,7 @@ fn encode_frame(arena: &Arena, ch: &mut Chn, input: Input, buf: usize) -> Result
     });
     ch.encoded += 1;
     ch.last_bytes = u32::try_from(total).unwrap_or(u32::MAX);
+    ch.last_qp = ch.enc.frame_qp();
     let gop = ch.cfg.gop.max(1);
     ch.gop_pos = if idr && (policy::REQUEST_IDR_RESTARTS_GOP || ch.gop_pos == 0) {
         1 % gop
@@ -837,8 +942,8 @@ pub(crate) fn query_status(
         stream_info: k_venc_stream_info {
             u32PicBytesNum: ch.last_bytes,
             u32PicCnt: u32::try_from(ch.encoded).unwrap_or(u32::MAX),
-            u32StartQp: policy::REPORTED_QP,
-            u32MeanQp: policy::REPORTED_QP,
+            u32StartQp: ch.last_qp.unwrap_or(policy::REPORTED_QP),
+            u32MeanQp: ch.last_qp.unwrap_or(policy::REPORTED_QP),
         },
     };
     *status = st;

@@ -42,6 +42,9 @@ mpp_functions! {
         VENC_ENABLE_IDR = "kd_mpi_venc_enable_idr",
         // `Encoder.RequestIDR` (beyond the manual).
         VENC_REQUEST_IDR = "kd_mpi_venc_request_idr",
+        // ChnAttrStr(rotation=, mirror=): after create, before start, only when not the default.
+        VENC_SET_ROTATION = "kd_mpi_venc_set_rotation",
+        VENC_SET_MIRROR = "kd_mpi_venc_set_mirror",
         SYS_BIND = "kd_mpi_sys_bind",
         SYS_UNBIND = "kd_mpi_sys_unbind",
         SYS_MMAP = "kd_mpi_sys_mmap",

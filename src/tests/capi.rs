@@ -15,7 +15,7 @@ use super::*;
 use crate::capi::*;
 use crate::mpp::err::{num, venc, MppError};
 
-fn new_err() -> VencError {
+pub(super) fn new_err() -> VencError {
     VencError {
         kind: -7,
         code: -7,
@@ -23,7 +23,7 @@ fn new_err() -> VencError {
     }
 }
 
-fn msg(e: &VencError) -> String {
+pub(super) fn msg(e: &VencError) -> String {
     let bytes: Vec<u8> = e.msg.iter().map(|&c| c as u8).collect();
     CStr::from_bytes_until_nul(&bytes)
         .expect("NUL-terminated")
@@ -33,7 +33,7 @@ fn msg(e: &VencError) -> String {
 }
 
 /// Expectations that exist in the 2025 ABI generation only.
-fn abi_2025(calls: impl IntoIterator<Item = Call>) -> Vec<Expect> {
+pub(super) fn abi_2025(calls: impl IntoIterator<Item = Call>) -> Vec<Expect> {
     if cfg!(feature = "abi-2025") {
         calls.into_iter().map(Expect::new).collect()
     } else {

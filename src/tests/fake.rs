@@ -37,6 +37,8 @@ pub struct FakeState {
     /// Channels of the `kd_mpi_venc_request_idr` calls, in order.
     pub idr_requests: Vec<u32>,
     pub last_attr: Option<k_venc_chn_attr>,
+    /// The rotation and mirror each channel was given since its create (None: no call).
+    pub orient: [(Option<k_rotation>, Option<k_venc_mirror>); 4],
     pub mem: Vec<u8>,
     pub next_phys: u64,
     #[cfg(feature = "abi-2025")]
@@ -81,6 +83,19 @@ impl FakeState {
         }
         self.created[chn as usize] = true;
         self.last_attr = Some(*attr);
+        self.orient[chn as usize] = (None, None);
+        Ok(())
+    }
+    pub fn venc_set_rotation(&mut self, chn: u32, rotation: k_rotation) -> MppResult {
+        self.check("set_rotation")?;
+        assert!(self.created[chn as usize] && !self.started[chn as usize]);
+        self.orient[chn as usize].0 = Some(rotation);
+        Ok(())
+    }
+    pub fn venc_set_mirror(&mut self, chn: u32, mirror: k_venc_mirror) -> MppResult {
+        self.check("set_mirror")?;
+        assert!(self.created[chn as usize] && !self.started[chn as usize]);
+        self.orient[chn as usize].1 = Some(mirror);
         Ok(())
     }
     pub fn venc_destroy_chn(&mut self, chn: u32) -> MppResult {
@@ -319,6 +334,14 @@ macro_rules! forward_mpp {
             fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult {
                 let $s = self;
                 $get.venc_enable_idr(chn, enable)
+            }
+            fn venc_set_rotation(&mut self, chn: u32, rotation: k_rotation) -> MppResult {
+                let $s = self;
+                $get.venc_set_rotation(chn, rotation)
+            }
+            fn venc_set_mirror(&mut self, chn: u32, mirror: k_venc_mirror) -> MppResult {
+                let $s = self;
+                $get.venc_set_mirror(chn, mirror)
             }
             fn venc_query_packs(&mut self, chn: u32) -> MppResult<u32> {
                 let $s = self;

@@ -57,6 +57,8 @@ const FAULTS: &[&str] = &[
     "start",
     "stop",
     "enable_idr",
+    "set_rotation",
+    "set_mirror",
     "query",
     "get",
     "release",
@@ -82,6 +84,19 @@ fn faults() -> impl Strategy<Value = Vec<&'static str>> {
     ]
 }
 
+/// The attributes of a Create: H.264, turned and mirrored when `turned` (so that the settings
+/// after the create, and their failures, are part of the sequences).
+fn attr_of(turned: bool) -> ChnAttr {
+    match turned {
+        true => ChnAttr {
+            rotation: crate::attr::ROTATION_90,
+            mirror: crate::attr::MIRROR_VERTICAL,
+            ..h264()
+        },
+        false => h264(),
+    }
+}
+
 /// Runs `op` with `fault` failing (if any); errors are what a script would catch.
 fn run(
     v: &mut Venc<Fake>,
@@ -102,7 +117,7 @@ fn run(
             let _ = v.media_deinit();
         }
         Op::Create(c, a) => {
-            let _ = v.create(owners[a as usize], c, &h264());
+            let _ = v.create(owners[a as usize], c, &attr_of(a));
         }
         Op::Start(c) => {
             let _ = v.start(c);
@@ -158,7 +173,7 @@ fn run(
         Op::Pipeline(c) => {
             let _ = v.set_out_bufs(c, 3, 640, 480);
             let _ = v.media_init();
-            let _ = v.create(owners[0], c, &h264());
+            let _ = v.create(owners[0], c, &attr_of(c == 1));
             let _ = v.start(c);
             let _ = v.link([6, 0, c], [9, 0, c]).map(|t| links.push(t));
             run(v, &Op::Get(c, c == 0), owners, tokens, links);

@@ -10,6 +10,7 @@ mod implicit;
 mod ledger;
 mod lifecycle;
 mod links;
+mod orient;
 pub mod script;
 mod streams;
 

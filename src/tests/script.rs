@@ -38,6 +38,10 @@ pub enum Call {
     EnableIdr(u32),
     /// `kd_mpi_venc_request_idr(chn)`.
     RequestIdr(u32),
+    /// `kd_mpi_venc_set_rotation(chn, rotation)`.
+    SetRotation(u32, k_rotation),
+    /// `kd_mpi_venc_set_mirror(chn, mirror)`.
+    SetMirror(u32, k_venc_mirror),
     /// `kd_mpi_venc_query_status(chn, ..)`.
     QueryStatus(u32),
     /// `kd_mpi_venc_get_stream(chn, room for `room` packs, timeout)`.
@@ -254,6 +258,15 @@ impl Scripted {
     fn plain(&self, call: Call) -> MppResult {
         self.call(call, |_, r| status(r))
     }
+
+    /// A setting of a created channel (the core makes it between create and start).
+    fn created_only(&self, call: Call, chn: u32) -> MppResult {
+        self.call(call, |s, r| {
+            let known = s.created.contains(&chn);
+            s.check(known, || format!("{call:?} on channel {chn}, not created"));
+            status(r)
+        })
+    }
 }
 
 fn status(r: Reply) -> MppResult {
@@ -287,6 +300,12 @@ impl Mpp for Scripted {
     }
     fn venc_stop_chn(&mut self, chn: u32) -> MppResult {
         self.plain(Call::StopChn(chn))
+    }
+    fn venc_set_rotation(&mut self, chn: u32, rotation: k_rotation) -> MppResult {
+        self.created_only(Call::SetRotation(chn, rotation), chn)
+    }
+    fn venc_set_mirror(&mut self, chn: u32, mirror: k_venc_mirror) -> MppResult {
+        self.created_only(Call::SetMirror(chn, mirror), chn)
     }
     fn venc_enable_idr(&mut self, chn: u32, enable: bool) -> MppResult {
         self.call(Call::EnableIdr(chn), |s, r| {

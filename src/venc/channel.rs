@@ -282,16 +282,35 @@ impl<M: Mpp> Venc<M> {
         ch.owner = owner;
         ch.size = (cfg.width, cfg.height);
         ch.jpeg = cfg.codec == Codec::Jpeg;
+        if let Err(e) = self.configure(chn32, cfg) {
+            // Undo the create; a destroy the MPP refuses leaves the channel created,
+            // pending, for the next teardown, and is reported after the cause.
+            let mut fs = Failures::new();
+            fs.add(Err(e));
+            self.destroy_chn(c, &mut fs);
+            return fs.result();
+        }
+        Ok(())
+    }
+
+    /// The settings of a channel just created, before its start: IDR at every GOP start
+    /// (H.264 / H.265, as current CanMV does), then rotation and mirror when the ChnAttrStr
+    /// asks for them (the defaults make no call).
+    fn configure(&mut self, chn: u32, cfg: &crate::attr::EncConfig) -> Result<()> {
         if cfg.codec != Codec::Jpeg {
-            // IDR (with parameter sets) at every GOP start, as current CanMV does.
-            if let Err(e) = self.mpp.venc_enable_idr(chn32, true) {
-                // Undo the create; a destroy the MPP refuses leaves the channel created,
-                // pending, for the next teardown, and is reported after the cause.
-                let mut fs = Failures::new();
-                fs.add(Err(failed(f::VENC_ENABLE_IDR)(e)));
-                self.destroy_chn(c, &mut fs);
-                return fs.result();
-            }
+            self.mpp
+                .venc_enable_idr(chn, true)
+                .map_err(failed(f::VENC_ENABLE_IDR))?;
+        }
+        if let Some(r) = cfg.orient.mpp_rotation() {
+            self.mpp
+                .venc_set_rotation(chn, r)
+                .map_err(failed(f::VENC_SET_ROTATION))?;
+        }
+        if let Some(m) = cfg.orient.mpp_mirror() {
+            self.mpp
+                .venc_set_mirror(chn, m)
+                .map_err(failed(f::VENC_SET_MIRROR))?;
         }
         Ok(())
     }

@@ -18,6 +18,24 @@
 //! - CBR: `bitrate = vbv-maxrate = vbv-bufsize = bit_rate` (a one-second buffer); x264
 //!   pads with filler NAL units (`nal-hrd=cbr`) so easy pictures still spend the rate,
 //!   x265 runs `strict-cbr=1`;
+//! - VBR: constant quality capped at the peak (`crf` with a VBV buffer of
+//!   [`policy::VBR_BUFFER_MS`] of `max_bit_rate` and `vbv-maxrate` the rest of it, so that no
+//!   second of stream exceeds `max_bit_rate`; no filler, x264 `nal-hrd=vbr`), and
+//!   on top of it the simulator's own rate loop ([`VbrLoop`]) that holds the average at
+//!   `bit_rate`: after each frame it compares the bits spent with `bit_rate` x the time
+//!   encoded and moves a QP offset for the whole next picture (a region-of-interest offset,
+//!   which both libx264 and libx265 take per frame through libavcodec; adaptive
+//!   quantisation on, which they need for it). Easy pictures spend less (down to a quality
+//!   floor), busy ones more, up to the peak, and a deficit or excess of at most a few
+//!   seconds of `bit_rate` is made up afterwards. Neither x264's nor x265's own one-pass ABR
+//!   is used: on a picture that turns from static to busy both miss the average by a third
+//!   or more over ten seconds (x265 hardly corrects at all without lookahead);
+//! - FIXQP: constant QP (`qp = p_qp`), the IDR QP set through the I/P ratio
+//!   (`ipratio = 2^((p_qp - i_qp) / 6)`, which x264 / x265 turn back into `p_qp - i_qp`
+//!   steps), adaptive quantisation and macroblock tree / CU tree off so that every slice
+//!   carries exactly `i_qp` (IDR) or `p_qp` (P) and no block deviates; within what the
+//!   encoders can do ([`fixqp_qps`]: `p_qp` 0 is coded at 1, and x264's IDR QP stays within
+//!   20 below and 40 above the P QP);
 //! - input: NV12 is copied as is into a reused frame for x264 (which takes NV12 natively);
 //!   x265 takes I420 only, so its chroma is de-interleaved into a reused frame.
 //!
@@ -40,7 +58,9 @@
 use super::{
     Backend, Codec, EncConfig, EncodeError, Encoder, FrameReq, PackKind, PackSpan, Picture,
 };
+use crate::policy;
 use ffmpeg_next as ff;
+use k230_venc::attr::RateControl;
 use std::ffi::CStr;
 use std::sync::Once;
 
@@ -83,15 +103,57 @@ fn h264_profile(profile: u32) -> &'static str {
     }
 }
 
+/// The QPs FIXQP codes with: `(i_qp, p_qp)` as asked, within what the encoders can do. Both
+/// code `p_qp` 0 at 1 (x264's QP 0 is its lossless mode, a High 4:4:4 feature that changes
+/// the profile; x265 then ignores the I/P ratio). x264 keeps its I/P ratio within 0.01..10:
+/// an IDR QP more than [`X264_IP_QP_BELOW`] below, or [`X264_IP_QP_ABOVE`] above, the P QP
+/// is brought to that distance.
+pub fn fixqp_qps(codec: Codec, i_qp: u32, p_qp: u32) -> (u32, u32) {
+    let p = p_qp.max(policy::FIXQP_MIN_CODED_P_QP);
+    let i = match codec {
+        Codec::H264 => i_qp.clamp(p.saturating_sub(X264_IP_QP_BELOW), p + X264_IP_QP_ABOVE),
+        _ => i_qp,
+    };
+    (i, p)
+}
+
+/// How far below the P QP x264 can put the IDR QP (I/P ratio at most 10).
+pub const X264_IP_QP_BELOW: u32 = 20;
+/// How far above the P QP x264 can put the IDR QP (I/P ratio at least 0.01).
+pub const X264_IP_QP_ABOVE: u32 = 40;
+
+/// The I/P QP ratio that makes x264 / x265 code IDRs at `i_qp` when P frames are at `p_qp`
+/// (both take `qp - 6 log2(ipratio)`, rounded, for I slices).
+fn ip_ratio(i_qp: u32, p_qp: u32) -> f64 {
+    2f64.powf((f64::from(p_qp) - f64::from(i_qp)) / 6.0)
+}
+
 /// The `x264-params` / `x265-params` string for `cfg`.
 pub fn codec_params(cfg: &EncConfig) -> String {
     let gop = cfg.gop.max(1);
     let common = format!("keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0:repeat-headers=1");
+    let h264 = cfg.codec == Codec::H264;
+    let rc = match cfg.rc {
+        RateControl::Cbr if h264 => "nal-hrd=cbr".to_string(),
+        RateControl::Cbr => "strict-cbr=1".to_string(),
+        RateControl::Vbr { .. } if h264 => {
+            "nal-hrd=vbr:aq-mode=1:aq-strength=1:qcomp=1".to_string()
+        }
+        RateControl::Vbr { .. } => "strict-cbr=0:aq-mode=1:aq-strength=1:qcomp=1".to_string(),
+        RateControl::FixQp { i_qp, p_qp } => {
+            let (i_qp, p_qp) = fixqp_qps(cfg.codec, i_qp, p_qp);
+            format!(
+                "qp={p_qp}:ipratio={:.6}:aq-mode=0:{}=0",
+                ip_ratio(i_qp, p_qp),
+                if h264 { "mbtree" } else { "cutree" }
+            )
+        }
+    };
     match cfg.codec {
         Codec::H264 => {
             let mut s = format!(
                 "{common}:rc-lookahead=0:sync-lookahead=0:force-cfr=1:sliced-threads=0:slices=1:\
-                 nal-hrd=cbr:aud=0:annexb=1"
+                 {rc}:aud=0:annexb=1"
             );
             if cfg.profile >= 2 {
                 s.push_str(":cabac=1");
@@ -103,9 +165,151 @@ pub fn codec_params(cfg: &EncConfig) -> String {
         }
         _ => format!(
             "log-level=error:{common}:open-gop=0:rc-lookahead=0:frame-threads=1:info=0:\
-             strict-cbr=1:aud=0:annexb=1"
+             {rc}:aud=0:annexb=1"
         ),
     }
+}
+
+/// The libavcodec rate options for `cfg`: CBR's average = peak = buffer (bit/s); VBR's
+/// quality (`crf`, moved by [`VbrLoop`]), peak and buffer; none for FIXQP (the QP comes with
+/// the codec parameters).
+fn rate_options(cfg: &EncConfig, opts: &mut ff::Dictionary) {
+    let cap = rate_cap_kbps(cfg);
+    let asked = match cfg.rc {
+        RateControl::Cbr => cfg.bit_rate,
+        RateControl::Vbr { max_bit_rate } => max_bit_rate,
+        RateControl::FixQp { .. } => 0,
+    };
+    if u64::from(asked) > cap {
+        eprintln!(
+            "k230 sim: {asked} kbit/s is more than a {}x{} channel's output buffers carry at \
+             {} fps; the simulator codes {cap} kbit/s",
+            cfg.width, cfg.height, cfg.dst_fps
+        );
+    }
+    let bps = |kbps: u64| (kbps.min(cap) * 1000).to_string();
+    match cfg.rc {
+        RateControl::Cbr => {
+            let rate = bps(u64::from(cfg.bit_rate));
+            opts.set("b", &rate);
+            opts.set("maxrate", &rate);
+            opts.set("bufsize", &rate);
+        }
+        RateControl::Vbr { max_bit_rate } => {
+            opts.set("crf", &policy::VBR_BASE_QP.to_string());
+            // Any second of stream spends at most the VBV rate for a second plus a full
+            // buffer: rate + buffer = max_bit_rate keeps every second under the peak.
+            let (rate, buffer) = vbr_vbv(max_bit_rate);
+            opts.set("maxrate", &bps(rate));
+            opts.set("bufsize", &bps(buffer));
+        }
+        RateControl::FixQp { .. } => {}
+    }
+}
+
+/// The most kbit/s the simulator codes for `cfg` ([`policy::RATE_BUFFER_SHARE`]).
+fn rate_cap_kbps(cfg: &EncConfig) -> u64 {
+    let buffer_bits = u64::from(cfg.width) * u64::from(cfg.height) * 3 / 4 * 8;
+    let cap = buffer_bits * u64::from(cfg.dst_fps.max(1)) / policy::RATE_BUFFER_SHARE / 1000;
+    cap.clamp(1, policy::RATE_CAP_KBPS)
+}
+
+/// VBR's VBV rate and buffer (kbit/s, kbit) for a peak of `max_bit_rate` kbit/s over the
+/// MPP's one-second `stats_time`: the buffer holds [`policy::VBR_BUFFER_MS`] of the peak, the
+/// rate is the rest of it.
+fn vbr_vbv(max_bit_rate: u32) -> (u64, u64) {
+    let max = u64::from(max_bit_rate);
+    let buffer = (max * policy::VBR_BUFFER_MS / 1000).max(1);
+    (max.saturating_sub(buffer).max(1), buffer)
+}
+
+/// The simulator's VBR rate loop: a QP offset for the whole next picture that steers the
+/// recent rate (bits per frame, averaged over [`policy::VBR_MEASURE_MS`]) to a wanted rate:
+/// `bit_rate`, less what was spent beyond `bit_rate` x the time encoded spread over
+/// [`policy::VBR_PAYBACK_MS`] (so a deficit left by an easy stretch is spent by the busy one
+/// after it, and an excess is saved), never above `max_bit_rate`. The offset moves 6 QP (a
+/// factor of two in rate) per second per factor of two between the recent and the wanted
+/// rate, within [`policy::VBR_QP_OFFSETS`]; the excess carried is at most
+/// [`policy::VBR_CARRY_MS`] of `bit_rate` either way.
+#[derive(Debug, Clone, Copy)]
+pub struct VbrLoop {
+    fps: f64,
+    /// Bits per frame at `bit_rate` and at `max_bit_rate`.
+    frame_bits: f64,
+    max_frame_bits: f64,
+    /// Bits spent beyond `bit_rate` x the time encoded (bounded).
+    excess: f64,
+    /// Recent bits per frame.
+    recent: f64,
+    /// QP offset of the next picture.
+    offset: f64,
+}
+
+impl VbrLoop {
+    /// The loop of a channel at `bit_rate` (peak `max_bit_rate`) kbit/s and `fps` frames per
+    /// second.
+    pub fn new(bit_rate: u32, max_bit_rate: u32, fps: u32) -> Self {
+        let fps = f64::from(fps.max(1));
+        let frame_bits = f64::from(bit_rate) * 1000.0 / fps;
+        VbrLoop {
+            fps,
+            frame_bits,
+            max_frame_bits: f64::from(max_bit_rate) * 1000.0 / fps,
+            excess: 0.0,
+            recent: frame_bits,
+            offset: 0.0,
+        }
+    }
+
+    /// The QP offset of the next picture, within [`policy::VBR_QP_OFFSETS`].
+    pub fn qp_offset(&self) -> f64 {
+        self.offset
+    }
+
+    /// Accounts for a frame of `bytes`: moves the offset of the next one.
+    pub fn account(&mut self, bytes: usize) {
+        let ms = |v: u64| v as f64 / 1000.0;
+        let bits = bytes as f64 * 8.0;
+        let carry = ms(policy::VBR_CARRY_MS) * self.fps * self.frame_bits;
+        self.excess = (self.excess + bits - self.frame_bits).clamp(-carry, carry);
+        let frames = |v: u64| (ms(v) * self.fps).max(1.0);
+        self.recent += (bits - self.recent) / frames(policy::VBR_MEASURE_MS);
+        let wanted = (self.frame_bits - self.excess / frames(policy::VBR_PAYBACK_MS))
+            .clamp(self.frame_bits / 4.0, self.max_frame_bits);
+        let (lo, hi) = policy::VBR_QP_OFFSETS;
+        let step = 6.0 * (self.recent.max(1.0) / wanted).log2() / self.fps;
+        self.offset = (self.offset + step).clamp(lo, hi);
+    }
+}
+
+/// Puts a region-of-interest QP offset of `qp` over the whole of `frame` (replacing any).
+fn set_frame_qp_offset(frame: &mut ff::frame::Video, qp: f64) -> Result<(), EncodeError> {
+    use ff::frame::side_data::Type;
+    frame.remove_side_data(Type::REGIONS_OF_INTEREST);
+    let size = std::mem::size_of::<ff::ffi::AVRegionOfInterest>();
+    let (w, h) = (frame.width() as i32, frame.height() as i32);
+    // libavcodec scales the offset by the QP range (51 for 8-bit): qoffset = qp / 51.
+    let roi = ff::ffi::AVRegionOfInterest {
+        self_size: size as u32,
+        top: 0,
+        bottom: h,
+        left: 0,
+        right: w,
+        qoffset: ff::ffi::AVRational {
+            num: (qp * 100.0).round() as i32,
+            den: 5100,
+        },
+    };
+    let mut sd = frame
+        .new_side_data(Type::REGIONS_OF_INTEREST, size)
+        .ok_or(EncodeError::BadInput)?;
+    // SAFETY: libavutil just allocated `size` bytes of side data for this struct; the write
+    // is unaligned-tolerant.
+    unsafe {
+        let data = (*sd.as_mut_ptr()).data as *mut ff::ffi::AVRegionOfInterest;
+        data.write_unaligned(roi);
+    }
+    Ok(())
 }
 
 /// An x264 / x265 encoder with its reused input frame and output packet.
@@ -118,6 +322,22 @@ struct VideoEncoder {
     submitted: i64,
     /// NAL units of the current access unit: (start, end, NAL type).
     nals: Vec<(usize, usize, u8)>,
+    /// VBR's rate loop.
+    vbr: Option<VbrLoop>,
+    /// The last packet's QP (libx264 / libx265 quality stats).
+    qp: Option<u32>,
+}
+
+/// The frame QP in a packet's quality stats (`AV_PKT_DATA_QUALITY_STATS`: a little-endian
+/// u32 quality in lambda units, QP x `FF_QP2LAMBDA` = 118, which libx264 and libx265 fill
+/// with the frame's QP).
+fn packet_qp(packet: &ff::Packet) -> Option<u32> {
+    const QP2LAMBDA: u32 = 118;
+    let sd = packet
+        .side_data()
+        .find(|sd| sd.kind() == ff::codec::packet::side_data::Type::QualityStats)?;
+    let q = u32::from_le_bytes(sd.data().get(..4)?.try_into().ok()?);
+    Some((q + QP2LAMBDA / 2) / QP2LAMBDA)
 }
 
 impl VideoEncoder {
@@ -138,11 +358,8 @@ impl VideoEncoder {
         v.set_format(pix);
         v.set_time_base(ff::Rational::new(1, fps));
         v.set_frame_rate(Some(ff::Rational::new(fps, 1)));
-        let bps = (u64::from(cfg.bit_rate) * 1000).to_string();
         let mut opts = ff::Dictionary::new();
-        opts.set("b", &bps);
-        opts.set("maxrate", &bps);
-        opts.set("bufsize", &bps);
+        rate_options(cfg, &mut opts);
         opts.set("g", &cfg.gop.max(1).to_string());
         opts.set("bf", "0");
         opts.set("threads", "1");
@@ -166,6 +383,13 @@ impl VideoEncoder {
             packet: ff::Packet::empty(),
             submitted: 0,
             nals: Vec::with_capacity(16),
+            vbr: match cfg.rc {
+                RateControl::Vbr { max_bit_rate } => {
+                    Some(VbrLoop::new(cfg.bit_rate, max_bit_rate, cfg.dst_fps))
+                }
+                _ => None,
+            },
+            qp: None,
         })
     }
 
@@ -298,6 +522,9 @@ impl Encoder for VideoEncoder {
         packs: &mut Vec<PackSpan>,
     ) -> Result<(), EncodeError> {
         self.fill_frame(pic)?;
+        if let Some(vbr) = &self.vbr {
+            set_frame_qp_offset(&mut self.frame, vbr.qp_offset())?;
+        }
         self.frame.set_pts(Some(self.submitted));
         self.submitted += 1;
         self.frame.set_kind(if req.idr {
@@ -314,7 +541,11 @@ impl Encoder for VideoEncoder {
             Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => return Ok(()),
             Err(_) => return Err(EncodeError::BadInput),
         }
+        self.qp = packet_qp(&self.packet);
         let data = self.packet.data().unwrap_or(&[]);
+        if let Some(vbr) = &mut self.vbr {
+            vbr.account(data.len());
+        }
         if data.len() > out.len() {
             return Err(EncodeError::TooLarge);
         }
@@ -345,6 +576,10 @@ impl Encoder for VideoEncoder {
             }
         }
         Ok(())
+    }
+
+    fn frame_qp(&self) -> Option<u32> {
+        self.qp
     }
 }
 
@@ -447,6 +682,8 @@ mod tests {
             dst_fps: 30,
             bit_rate: kbps,
             q_factor: 0,
+            rc: RateControl::Cbr,
+            orient: crate::codec::Orientation::NONE,
         }
     }
 
@@ -678,6 +915,56 @@ mod tests {
     }
 
     #[test]
+    fn vbr_loop_steers_to_the_wanted_rate_within_its_offsets() {
+        // 30 fps at 300 kbit/s = 10 000 bits a frame, peak 600 kbit/s.
+        let mut l = VbrLoop::new(300, 600, 30);
+        assert_eq!(l.qp_offset(), 0.0);
+        // Frames at twice the rate: the offset rises about 6 QP a second.
+        for _ in 0..30 {
+            l.account(20_000 / 8);
+        }
+        assert!((4.0..8.0).contains(&l.qp_offset()), "{l:?}");
+        // Frames far below: down to the quality floor, never below.
+        for _ in 0..300 {
+            l.account(100 / 8);
+        }
+        assert_eq!(l.qp_offset(), policy::VBR_QP_OFFSETS.0);
+        // Past the carry limit nothing more is owed: the deficit is at most 4 s of bit_rate,
+        // which the loop then lets the next frames spend (up to the peak).
+        assert!((l.excess + 4.0 * 300_000.0).abs() < 1.0, "{l:?}");
+        for _ in 0..3000 {
+            l.account(60_000 / 8);
+        }
+        assert_eq!(l.qp_offset(), policy::VBR_QP_OFFSETS.1);
+    }
+
+    #[test]
+    fn fixqp_qps_are_those_asked_within_the_encoders_reach() {
+        assert_eq!(fixqp_qps(Codec::H264, 22, 35), (22, 35));
+        assert_eq!(fixqp_qps(Codec::H265, 0, 51), (0, 51));
+        assert_eq!(fixqp_qps(Codec::H264, 0, 51), (31, 51));
+        assert_eq!(fixqp_qps(Codec::H264, 51, 1), (41, 1));
+        assert_eq!(fixqp_qps(Codec::H264, 20, 0), (20, 1));
+        assert_eq!(fixqp_qps(Codec::H265, 20, 0), (20, 1));
+        let c = EncConfig {
+            rc: RateControl::FixQp { i_qp: 22, p_qp: 28 },
+            ..cfg(Codec::H264, 2, 320, 240, 30, 0)
+        };
+        assert!(codec_params(&c).contains("qp=28:ipratio=2.000000:aq-mode=0:mbtree=0"));
+        // CBR keeps its parameters; VBR has no filler and adaptive quantisation on.
+        let cbr = codec_params(&cfg(Codec::H264, 2, 320, 240, 30, 500));
+        assert!(
+            cbr.contains(":nal-hrd=cbr:") && !cbr.contains("aq-mode"),
+            "{cbr}"
+        );
+        let vbr = EncConfig {
+            rc: RateControl::Vbr { max_bit_rate: 900 },
+            ..cfg(Codec::H265, 1, 320, 240, 30, 500)
+        };
+        assert!(codec_params(&vbr).contains("strict-cbr=0:aq-mode=1:aq-strength=1:qcomp=1"));
+    }
+
+    #[test]
     fn odd_sizes_are_not_supported_for_video() {
         assert!(Libav.open(&cfg(Codec::H264, 2, 131, 64, 3, 500)).is_none());
         assert!(Libav.open(&cfg(Codec::H265, 1, 130, 65, 3, 500)).is_none());
@@ -755,6 +1042,8 @@ mod bench {
                 dst_fps: 30,
                 bit_rate: 4000,
                 q_factor: 0,
+                rc: RateControl::Cbr,
+                orient: crate::codec::Orientation::NONE,
             };
             let mut e = Libav.open(&c).unwrap();
             let mut out = vec![0u8; 4 << 20];

@@ -14,14 +14,17 @@
 
 #[cfg(feature = "libav")]
 pub mod libav;
+pub mod orient;
 pub mod synthetic;
 
 use std::ffi::CStr;
 
 /// The codec and the validated channel configuration are the core's own types: the
 /// simulator checks the MPP attributes itself (`venc::validate`) and fills the same struct
-/// (`gop` is 1 for JPEG, `q_factor` 0 for H.264 / H.265; `bit_rate` in kbit/s).
-pub use k230_venc::attr::{Codec, EncConfig};
+/// (`gop` is 1 for JPEG, `q_factor` 0 for H.264 / H.265; `bit_rate` in kbit/s; `rc` the rate
+/// control). A backend is opened at the coded size: a channel turned by 90 or 270 degrees
+/// (`orient`) hands it `height` x `width` pictures, already turned and mirrored ([`orient`]).
+pub use k230_venc::attr::{Codec, EncConfig, Orientation, RateControl};
 
 /// One NV12 input picture (visible area `width` x `height`).
 pub struct Picture<'a> {
@@ -91,6 +94,13 @@ pub trait Encoder: Send {
         out: &mut [u8],
         packs: &mut Vec<PackSpan>,
     ) -> Result<(), EncodeError>;
+
+    /// The QP of the frame the last `encode` produced, as the codec reports it, or `None`
+    /// when it reports none (the query_status figures then fall back to
+    /// [`crate::policy::REPORTED_QP`]).
+    fn frame_qp(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// A codec backend.

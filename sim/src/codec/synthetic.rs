@@ -292,6 +292,8 @@ mod tests {
             dst_fps: 30,
             bit_rate: 240,
             q_factor: 50,
+            rc: crate::codec::RateControl::Cbr,
+            orient: crate::codec::Orientation::NONE,
         }
     }
 

@@ -15,6 +15,8 @@ mod codec;
 #[cfg(not(feature = "abi-2025"))]
 mod fault;
 #[cfg(not(feature = "abi-2025"))]
+mod orient;
+#[cfg(not(feature = "abi-2025"))]
 mod stream;
 #[cfg(not(feature = "abi-2025"))]
 mod sys;

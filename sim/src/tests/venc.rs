@@ -141,6 +141,21 @@ fn fixqp(i_qp: u32) -> impl Fn(&mut k_venc_chn_attr) {
     }
 }
 
+/// An edit selecting VBR (GOP 30, 30 fps, 300 kbit/s) with peak `max_bit_rate`.
+fn vbr(max_bit_rate: u32) -> impl Fn(&mut k_venc_chn_attr) {
+    move |a| {
+        a.rc_attr.rc_mode = K_VENC_RC_MODE_VBR;
+        a.rc_attr.__bindgen_anon_1.vbr = k_venc_vbr {
+            gop: 30,
+            stats_time: 1,
+            src_frame_rate: 30,
+            dst_frame_rate: 30,
+            max_bit_rate,
+            bit_rate: 300,
+        };
+    }
+}
+
 #[test]
 fn venc_attribute_validation() {
     let _g = setup();
@@ -195,20 +210,10 @@ fn venc_attribute_validation() {
     check(&|a| a.rc_attr.__bindgen_anon_1.cbr.bit_rate = 0, VENC_PARAM);
     check(&|a| a.venc_attr.stream_buf_cnt = 0, VENC_PARAM);
     check(&|a| a.venc_attr.stream_buf_size = 4095, VENC_PARAM);
-    check(
-        &|a| {
-            a.rc_attr.rc_mode = K_VENC_RC_MODE_VBR;
-            a.rc_attr.__bindgen_anon_1.vbr = k_venc_vbr {
-                gop: 30,
-                stats_time: 1,
-                src_frame_rate: 30,
-                dst_frame_rate: 30,
-                max_bit_rate: 600,
-                bit_rate: 300,
-            };
-        },
-        0,
-    );
+    check(&vbr(600), 0);
+    // A peak below the average is refused (policy::VBR_MAX_BELOW_AVERAGE); equal is fine.
+    check(&vbr(299), VENC_PARAM);
+    check(&vbr(300), 0);
     check(&fixqp(30), 0);
     check(&fixqp(52), VENC_PARAM);
     // JPEG.
