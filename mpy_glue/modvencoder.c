@@ -24,74 +24,164 @@ typedef struct {
     venc_chn_attr_t attr;
 } venc_chn_attr_obj_t;
 
-// Attribute name -> field, in constructor order.
+// The fields in constructor order: the attribute name (what print() shows and scripts
+// read), the manual's keyword where it differs (payloadType, picWidth, picHeight, gopLen; 0
+// where the two are the same), the default (0: required), and the allowed values in words for
+// the TypeError of a value that is not an int (the core's range errors say them for ints).
 static const struct {
     qstr name;
+    qstr manual;
     uint8_t offset;
+    int32_t dflt;
+    const char *allowed;
 } venc_attr_fields[] = {
-    { MP_QSTR_payload_type, offsetof(venc_chn_attr_t, payload_type) },
-    { MP_QSTR_profile, offsetof(venc_chn_attr_t, profile) },
-    { MP_QSTR_pic_width, offsetof(venc_chn_attr_t, pic_width) },
-    { MP_QSTR_pic_height, offsetof(venc_chn_attr_t, pic_height) },
-    { MP_QSTR_bit_rate, offsetof(venc_chn_attr_t, bit_rate) },
-    { MP_QSTR_gop_len, offsetof(venc_chn_attr_t, gop_len) },
-    { MP_QSTR_src_frame_rate, offsetof(venc_chn_attr_t, src_frame_rate) },
-    { MP_QSTR_dst_frame_rate, offsetof(venc_chn_attr_t, dst_frame_rate) },
-    { MP_QSTR_mjpeg_quality_factor, offsetof(venc_chn_attr_t, mjpeg_quality_factor) },
+    { MP_QSTR_payload_type, MP_QSTR_payloadType, offsetof(venc_chn_attr_t, payload_type), 0,
+      "PAYLOAD_TYPE_H264 (96), PAYLOAD_TYPE_H265 (265) or PAYLOAD_TYPE_JPEG (26)" },
+    { MP_QSTR_profile, 0, offsetof(venc_chn_attr_t, profile), 0,
+      "H264_PROFILE_BASELINE (1), H264_PROFILE_MAIN (2), H264_PROFILE_HIGH (3) or H265_PROFILE_MAIN (5)" },
+    { MP_QSTR_pic_width, MP_QSTR_picWidth, offsetof(venc_chn_attr_t, pic_width), 0,
+      "even, 128..4096 for H.264/H.265, 128..8192 for JPEG" },
+    { MP_QSTR_pic_height, MP_QSTR_picHeight, offsetof(venc_chn_attr_t, pic_height), 0,
+      "even, 64..4096 for H.264/H.265, 64..8192 for JPEG" },
+    { MP_QSTR_bit_rate, 0, offsetof(venc_chn_attr_t, bit_rate), VENC_DEFAULT_BIT_RATE, "kbit/s, 1..4294967295" },
+    { MP_QSTR_gop_len, MP_QSTR_gopLen, offsetof(venc_chn_attr_t, gop_len), VENC_DEFAULT_GOP_LEN, "1..4294967295" },
+    { MP_QSTR_src_frame_rate, 0, offsetof(venc_chn_attr_t, src_frame_rate), VENC_DEFAULT_FRAME_RATE, "1..4294967295" },
+    { MP_QSTR_dst_frame_rate, 0, offsetof(venc_chn_attr_t, dst_frame_rate), VENC_DEFAULT_FRAME_RATE, "1..src_frame_rate" },
+    { MP_QSTR_mjpeg_quality_factor, 0, offsetof(venc_chn_attr_t, mjpeg_quality_factor), VENC_DEFAULT_MJPEG_QUALITY,
+      "1..99" },
     // Beyond the manual (keyword-only in the constructor):
-    { MP_QSTR_rc_mode, offsetof(venc_chn_attr_t, rc_mode) },
-    { MP_QSTR_max_bit_rate, offsetof(venc_chn_attr_t, max_bit_rate) },
-    { MP_QSTR_i_qp, offsetof(venc_chn_attr_t, i_qp) },
-    { MP_QSTR_p_qp, offsetof(venc_chn_attr_t, p_qp) },
-    { MP_QSTR_rotation, offsetof(venc_chn_attr_t, rotation) },
-    { MP_QSTR_mirror, offsetof(venc_chn_attr_t, mirror) },
+    { MP_QSTR_rc_mode, 0, offsetof(venc_chn_attr_t, rc_mode), VENC_RC_CBR,
+      "Encoder.RC_CBR (1), RC_VBR (2) or RC_FIXQP (3)" },
+    { MP_QSTR_max_bit_rate, 0, offsetof(venc_chn_attr_t, max_bit_rate), VENC_DEFAULT_MAX_BIT_RATE,
+      "kbit/s, 0 (bit_rate) or at least bit_rate" },
+    { MP_QSTR_i_qp, 0, offsetof(venc_chn_attr_t, i_qp), VENC_DEFAULT_I_QP, "0..51" },
+    { MP_QSTR_p_qp, 0, offsetof(venc_chn_attr_t, p_qp), VENC_DEFAULT_P_QP, "0..51" },
+    { MP_QSTR_rotation, 0, offsetof(venc_chn_attr_t, rotation), VENC_ROTATION_0,
+      "Encoder.ROTATION_0 (0), ROTATION_90 (90), ROTATION_180 (180) or ROTATION_270 (270)" },
+    { MP_QSTR_mirror, 0, offsetof(venc_chn_attr_t, mirror), VENC_MIRROR_NONE,
+      "Encoder.MIRROR_NONE (0), MIRROR_HORIZONTAL (1) or MIRROR_VERTICAL (2)" },
 };
+#define VENC_ATTR_COUNT MP_ARRAY_SIZE(venc_attr_fields)
 #define VENC_ATTR_FIELD(self, i) ((int64_t *)((uint8_t *)&(self)->attr + venc_attr_fields[i].offset))
+// Arguments that may be given by position (the manual's nine); the first four are required.
+#define VENC_ATTR_POSITIONAL 9
+#define VENC_ATTR_REQUIRED 4
 
 extern const mp_obj_type_t venc_chn_attr_type;
+
+// The name the manual gives field i (its keyword in the constructor).
+static qstr venc_attr_keyword(size_t i) {
+    return venc_attr_fields[i].manual ? venc_attr_fields[i].manual : venc_attr_fields[i].name;
+}
+
+// Field i's value `o` as an int, else TypeError naming the argument as the script wrote it
+// (`as`) with the allowed values.
+static int64_t venc_attr_int(mp_obj_t o, size_t i, const char *prefix, qstr as) {
+    if (!mp_obj_is_int(o) && !mp_obj_is_bool(o)) {
+        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("%s%q must be an int, not %s; allowed: %s"),
+            prefix, as, mp_obj_get_type_str(o), venc_attr_fields[i].allowed);
+    }
+    return venc_int_arg(o, qstr_str(as));
+}
+
+// Whether `a` and `b` differ only in case and underscores (bitrate / bit_rate, GOPLEN / gopLen).
+static bool venc_same_letters(const char *a, const char *b) {
+    for (;;) {
+        while (*a == '_') {
+            a++;
+        }
+        while (*b == '_') {
+            b++;
+        }
+        if (unichar_tolower(*a) != unichar_tolower(*b)) {
+            return false;
+        }
+        if (*a == 0) {
+            return true;
+        }
+        a++;
+        b++;
+    }
+}
+
+static MP_NORETURN void venc_attr_unknown_keyword(qstr kw) {
+    for (size_t i = 0; i < VENC_ATTR_COUNT; i++) {
+        if (venc_same_letters(qstr_str(kw), qstr_str(venc_attr_fields[i].name))) {
+            mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("ChnAttrStr: unknown keyword argument '%q' (did you mean %q?)"),
+                kw, venc_attr_keyword(i));
+        }
+    }
+    mp_raise_msg_varg(&mp_type_TypeError,
+        MP_ERROR_TEXT("ChnAttrStr: unknown keyword argument '%q'; the arguments are payloadType, profile, picWidth, "
+            "picHeight, bit_rate, gopLen, src_frame_rate, dst_frame_rate, mjpeg_quality_factor and the keywords "
+            "rc_mode, max_bit_rate, i_qp, p_qp, rotation, mirror (payload_type, pic_width, pic_height and gop_len "
+            "are accepted too)"), kw);
+}
 
 // ChnAttrStr(payloadType, profile, picWidth, picHeight, bit_rate=4000, gopLen=30,
 //            src_frame_rate=30, dst_frame_rate=30, mjpeg_quality_factor=45, *,
 //            rc_mode=RC_CBR, max_bit_rate=0, i_qp=25, p_qp=30, rotation=0, mirror=MIRROR_NONE)
 // (the defaults are the core's VENC_DEFAULT_* and the first Encoder constants; the
-// keyword-only ones are beyond the manual)
+// keyword-only ones are beyond the manual). Every argument may also be given by its
+// attribute name (payload_type=, pic_width=, pic_height=, gop_len=, as print() shows them);
+// the manual's names stay primary, and one argument given twice is a TypeError.
 static mp_obj_t venc_chn_attr_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_payloadType, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_profile, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_picWidth, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_picHeight, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_bit_rate, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_BIT_RATE)} },
-        { MP_QSTR_gopLen, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_GOP_LEN)} },
-        { MP_QSTR_src_frame_rate, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_FRAME_RATE)} },
-        { MP_QSTR_dst_frame_rate, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_FRAME_RATE)} },
-        { MP_QSTR_mjpeg_quality_factor, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_MJPEG_QUALITY)} },
-        { MP_QSTR_rc_mode, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_RC_CBR)} },
-        { MP_QSTR_max_bit_rate, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_MAX_BIT_RATE)} },
-        { MP_QSTR_i_qp, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_I_QP)} },
-        { MP_QSTR_p_qp, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_DEFAULT_P_QP)} },
-        { MP_QSTR_rotation, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_ROTATION_0)} },
-        { MP_QSTR_mirror, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(VENC_MIRROR_NONE)} },
-    };
-    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    if (n_args > VENC_ATTR_POSITIONAL) {
+        mp_raise_msg_varg(&mp_type_TypeError,
+            MP_ERROR_TEXT("ChnAttrStr takes at most %d positional arguments (payloadType .. mjpeg_quality_factor), "
+                "got %d; rc_mode, max_bit_rate, i_qp, p_qp, rotation and mirror are keyword-only"),
+            VENC_ATTR_POSITIONAL, (int)n_args);
+    }
+    mp_obj_t vals[VENC_ATTR_COUNT] = { 0 };
+    qstr given_as[VENC_ATTR_COUNT] = { 0 };
+    for (size_t i = 0; i < n_args; i++) {
+        vals[i] = all_args[i];
+        given_as[i] = venc_attr_keyword(i);
+    }
+    for (size_t k = 0; k < n_kw; k++) {
+        qstr kw = mp_obj_str_get_qstr(all_args[n_args + 2 * k]);
+        size_t i = 0;
+        while (i < VENC_ATTR_COUNT && kw != venc_attr_fields[i].name && kw != venc_attr_fields[i].manual) {
+            i++;
+        }
+        if (i == VENC_ATTR_COUNT) {
+            venc_attr_unknown_keyword(kw);
+        }
+        if (vals[i] != MP_OBJ_NULL) {
+            if (given_as[i] == kw) {
+                mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("ChnAttrStr: %q given by position and by keyword"), kw);
+            }
+            mp_raise_msg_varg(&mp_type_TypeError,
+                MP_ERROR_TEXT("ChnAttrStr: %q and %q are the same argument; give it once"), given_as[i], kw);
+        }
+        vals[i] = all_args[n_args + 2 * k + 1];
+        given_as[i] = kw;
+    }
+    for (size_t i = 0; i < VENC_ATTR_REQUIRED; i++) {
+        if (vals[i] == MP_OBJ_NULL) {
+            mp_raise_msg_varg(&mp_type_TypeError,
+                MP_ERROR_TEXT("ChnAttrStr: missing argument %q (payloadType, profile, picWidth and picHeight are required)"),
+                venc_attr_keyword(i));
+        }
+    }
     venc_chn_attr_obj_t *self = mp_obj_malloc(venc_chn_attr_obj_t, type);
-    for (size_t i = 0; i < MP_ARRAY_SIZE(allowed_args); i++) {
-        *VENC_ATTR_FIELD(self, i) = venc_int_arg(args[i].u_obj, qstr_str(venc_attr_fields[i].name));
+    for (size_t i = 0; i < VENC_ATTR_COUNT; i++) {
+        *VENC_ATTR_FIELD(self, i) = vals[i] == MP_OBJ_NULL
+            ? venc_attr_fields[i].dflt : venc_attr_int(vals[i], i, "ChnAttrStr: ", given_as[i]);
     }
     return MP_OBJ_FROM_PTR(self);
 }
 
 static void venc_chn_attr_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     venc_chn_attr_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    for (size_t i = 0; i < MP_ARRAY_SIZE(venc_attr_fields); i++) {
+    for (size_t i = 0; i < VENC_ATTR_COUNT; i++) {
         if (venc_attr_fields[i].name != attr) {
             continue;
         }
         if (dest[0] == MP_OBJ_NULL) {
             dest[0] = mp_obj_new_int_from_ll(*VENC_ATTR_FIELD(self, i));
         } else if (dest[1] != MP_OBJ_NULL) {
-            *VENC_ATTR_FIELD(self, i) = venc_int_arg(dest[1], qstr_str(attr));
+            *VENC_ATTR_FIELD(self, i) = venc_attr_int(dest[1], i, "ChnAttrStr.", attr);
             dest[0] = MP_OBJ_NULL;
         }
         return;
@@ -102,7 +192,7 @@ static void venc_chn_attr_print(const mp_print_t *print, mp_obj_t self_in, mp_pr
     (void)kind;
     venc_chn_attr_obj_t *self = MP_OBJ_TO_PTR(self_in);
     mp_print_str(print, "ChnAttrStr(");
-    for (size_t i = 0; i < MP_ARRAY_SIZE(venc_attr_fields); i++) {
+    for (size_t i = 0; i < VENC_ATTR_COUNT; i++) {
         mp_printf(print, "%s%q=", i ? ", " : "", venc_attr_fields[i].name);
         mp_obj_print_helper(print, mp_obj_new_int_from_ll(*VENC_ATTR_FIELD(self, i)), PRINT_REPR);
     }
@@ -197,9 +287,9 @@ MP_DEFINE_CONST_OBJ_TYPE(
     attr, venc_stream_data_attr
     );
 
-static venc_stream_data_obj_t *venc_stream_data_arg(mp_obj_t o) {
+static venc_stream_data_obj_t *venc_stream_data_arg(mp_obj_t o, const char *op) {
     if (!mp_obj_is_type(o, &venc_stream_data_type)) {
-        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("streamData must be a StreamData, not %s"),
+        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("%s: streamData must be a StreamData, not %s"), op,
             mp_obj_get_type_str(o));
     }
     return MP_OBJ_TO_PTR(o);
@@ -247,11 +337,12 @@ static MP_DEFINE_CONST_FUN_OBJ_1(venc_encoder_del_obj, venc_encoder_del);
 // function object's bounds admit only these two): the first one (the documented shape,
 // `explicit_args` arguments after self), or Encoder.chn (the implicit shape, one fewer).
 // `*rest` points past the channel.
+// `chn_name` names the argument in a TypeError ("Start: chn").
 static int64_t venc_chn_of(venc_encoder_obj_t *self, size_t n_args, const mp_obj_t *args,
-    size_t explicit_args, const mp_obj_t **rest) {
+    size_t explicit_args, const mp_obj_t **rest, const char *chn_name) {
     if (n_args - 1 == explicit_args) {
         *rest = args + 2;
-        return venc_int_arg(args[1], "chn");
+        return venc_int_arg(args[1], chn_name);
     }
     *rest = args + 1;
     return venc_encoder_chn(self->owner);
@@ -264,22 +355,23 @@ static mp_obj_t venc_encoder_set_out_bufs(size_t n_args, const mp_obj_t *args) {
     venc_error_t err;
     if (n_args == 4) {
         int64_t bufs[3] = {
-            venc_int_arg(args[1], "buf_num"), venc_int_arg(args[2], "width"), venc_int_arg(args[3], "height"),
+            venc_int_arg(args[1], "SetOutBufs: buf_num"), venc_int_arg(args[2], "SetOutBufs: width"),
+            venc_int_arg(args[3], "SetOutBufs: height"),
         };
         venc_check(venc_check_out_bufs(bufs[0], bufs[1], bufs[2], &err), &err, NULL);
         memcpy(self->bufs, bufs, sizeof(bufs));
         self->has_bufs = true;
         return mp_const_none;
     }
-    venc_check(venc_set_out_bufs(venc_int_arg(args[1], "chn"), venc_int_arg(args[2], "buf_num"),
-        venc_int_arg(args[3], "width"), venc_int_arg(args[4], "height"), &err), &err, NULL);
+    venc_check(venc_set_out_bufs(venc_int_arg(args[1], "SetOutBufs: chn"), venc_int_arg(args[2], "SetOutBufs: buf_num"),
+        venc_int_arg(args[3], "SetOutBufs: width"), venc_int_arg(args[4], "SetOutBufs: height"), &err), &err, NULL);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_set_out_bufs_obj, 4, 5, venc_encoder_set_out_bufs);
 
 static venc_chn_attr_obj_t *venc_chn_attr_arg(mp_obj_t o) {
     if (!mp_obj_is_type(o, &venc_chn_attr_type)) {
-        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("chnAttr must be a ChnAttrStr, not %s"),
+        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("Create: chnAttr must be a ChnAttrStr, not %s"),
             mp_obj_get_type_str(o));
     }
     return MP_OBJ_TO_PTR(o);
@@ -297,7 +389,7 @@ static mp_obj_t venc_encoder_create(size_t n_args, const mp_obj_t *args) {
         return mp_const_none;
     }
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(self, n_args, args, 2, &rest);
+    int64_t chn = venc_chn_of(self, n_args, args, 2, &rest, "Create: chn");
     venc_check(venc_create(self->owner, chn, &venc_chn_attr_arg(rest[0])->attr, &err), &err, NULL);
     return mp_const_none;
 }
@@ -306,7 +398,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_create_obj, 2, 3, venc_e
 // Encoder.Start(chn) / Start()
 static mp_obj_t venc_encoder_start(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest, "Start: chn");
     venc_error_t err;
     venc_check(venc_start(chn, &err), &err, NULL);
     return mp_const_none;
@@ -316,7 +408,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_start_obj, 1, 2, venc_en
 // Encoder.Stop(chn) / Stop()
 static mp_obj_t venc_encoder_stop(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest, "Stop: chn");
     venc_error_t err;
     venc_check(venc_stop(chn, &err), &err, NULL);
     return mp_const_none;
@@ -326,7 +418,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_stop_obj, 1, 2, venc_enc
 // Encoder.Destroy(chn) / Destroy(): a channel Create(chnAttr) requested is given back.
 static mp_obj_t venc_encoder_destroy(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest, "Destroy: chn");
     venc_error_t err;
     venc_check(venc_destroy(chn, &err), &err, NULL);
     return mp_const_none;
@@ -337,7 +429,8 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_destroy_obj, 1, 2, venc_
 // is the implicit one when the first positional argument is an <obj> (`is_obj`) and no
 // `chn=` is given, else the documented one (so a wrong first argument is reported as chn).
 // Fills chn (Encoder.chn for the implicit shape), obj and timeout.
-static void venc_parse_chn_obj_timeout(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args, qstr obj_name,
+static void venc_parse_chn_obj_timeout(const char *op, size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args,
+    qstr obj_name,
     bool (*is_obj)(mp_obj_t), mp_int_t timeout_default, int64_t *chn, mp_obj_t *obj, int64_t *timeout) {
     venc_encoder_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     bool implicit_chn = n_args > 1 && is_obj(pos_args[1])
@@ -361,9 +454,9 @@ static void venc_parse_chn_obj_timeout(size_t n_args, const mp_obj_t *pos_args, 
     } else {
         mp_arg_parse_all(n_pos, pos_args + 1, kw_args, 3 - skip, allowed_args + skip, args + skip);
     }
-    *chn = explicit_chn ? venc_int_arg(args[0].u_obj, "chn") : venc_encoder_chn(self->owner);
+    *chn = explicit_chn ? venc_int_arg_of(args[0].u_obj, op, "chn") : venc_encoder_chn(self->owner);
     *obj = args[1].u_obj;
-    *timeout = venc_int_arg(args[2].u_obj, "timeout");
+    *timeout = venc_int_arg_of(args[2].u_obj, op, "timeout");
 }
 
 // What SendFrame takes as a frame: an object with a buffer, not an int or a str.
@@ -381,7 +474,7 @@ static bool venc_is_stream_data(mp_obj_t o) {
 static mp_obj_t venc_encoder_send_frame(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     int64_t chn, timeout;
     mp_obj_t frame_in;
-    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_frame_info, venc_is_frame, VENC_SEND_TIMEOUT_MS,
+    venc_parse_chn_obj_timeout("SendFrame", n_args, pos_args, kw_args, MP_QSTR_frame_info, venc_is_frame, VENC_SEND_TIMEOUT_MS,
         &chn, &frame_in, &timeout);
     // The core reads a copy: the GIL is released while it waits.
     uint8_t frame[VENC_FRAME_INFO_SIZE + 1];
@@ -405,9 +498,9 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_send_frame_obj, 1, venc_encoder_s
 static mp_obj_t venc_encoder_get_stream(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     int64_t chn, timeout;
     mp_obj_t sd_in;
-    venc_parse_chn_obj_timeout(n_args, pos_args, kw_args, MP_QSTR_streamData, venc_is_stream_data,
+    venc_parse_chn_obj_timeout("GetStream", n_args, pos_args, kw_args, MP_QSTR_streamData, venc_is_stream_data,
         VENC_TIMEOUT_BLOCK, &chn, &sd_in, &timeout);
-    venc_stream_data_obj_t *sd = venc_stream_data_arg(sd_in);
+    venc_stream_data_obj_t *sd = venc_stream_data_arg(sd_in, "GetStream");
 
     venc_pack_t packs[VENC_PACK_CNT_MAX];
     uint32_t token = sd->token, count = 0;
@@ -452,8 +545,8 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(venc_encoder_get_stream_obj, 1, venc_encoder_g
 // Encoder.ReleaseStream(chn, streamData) / ReleaseStream(streamData)
 static mp_obj_t venc_encoder_release_stream(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 2, &rest);
-    venc_stream_data_obj_t *sd = venc_stream_data_arg(rest[0]);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 2, &rest, "ReleaseStream: chn");
+    venc_stream_data_obj_t *sd = venc_stream_data_arg(rest[0], "ReleaseStream");
     venc_error_t err;
     // The core clears the token when the stream is gone (released or let go).
     uint32_t token = sd->token;
@@ -467,7 +560,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_release_stream_obj, 2, 3
 // Encoder.RequestIDR(chn) / RequestIDR() (beyond the manual): the next frame is an IDR.
 static mp_obj_t venc_encoder_request_idr(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest, "RequestIDR: chn");
     venc_error_t err;
     venc_check(venc_request_idr(chn, &err), &err, NULL);
     return mp_const_none;
@@ -478,7 +571,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_request_idr_obj, 1, 2, v
 // kd_mpi_venc_query_status reports.
 static mp_obj_t venc_encoder_query_status(size_t n_args, const mp_obj_t *args) {
     const mp_obj_t *rest;
-    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest);
+    int64_t chn = venc_chn_of(MP_OBJ_TO_PTR(args[0]), n_args, args, 1, &rest, "QueryStatus: chn");
     venc_chn_status_t st;
     venc_error_t err;
     venc_check(venc_query_status(chn, &st, &err), &err, NULL);

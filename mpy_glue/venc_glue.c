@@ -75,7 +75,7 @@ bool venc_poll(void *ctx_in) {
     return ctx->exc != MP_OBJ_NULL;
 }
 
-int64_t venc_int_arg(mp_obj_t o, const char *name) {
+int64_t venc_int_arg_of(mp_obj_t o, const char *op, const char *name) {
     if (mp_obj_is_small_int(o)) {
         return MP_OBJ_SMALL_INT_VALUE(o);
     }
@@ -91,8 +91,12 @@ int64_t venc_int_arg(mp_obj_t o, const char *name) {
     if (mp_obj_is_bool(o)) {
         return o == mp_const_true;
     }
-    mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("%s must be an int, not %s"),
-        name, mp_obj_get_type_str(o));
+    mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("%s%s%s must be an int, not %s"),
+        op, *op ? ": " : "", name, mp_obj_get_type_str(o));
+}
+
+int64_t venc_int_arg(mp_obj_t o, const char *name) {
+    return venc_int_arg_of(o, "", name);
 }
 
 mp_obj_t venc_uctypes_const(qstr name) {

@@ -42,6 +42,8 @@ void venc_check(int32_t ret, const venc_error_t *err, const venc_poll_ctx_t *pol
 
 // An int argument; big ints are clamped so that the core reports them out of range.
 int64_t venc_int_arg(mp_obj_t o, const char *name);
+// The same for argument `name` of the call `op` (the TypeError says "op: name must be ...").
+int64_t venc_int_arg_of(mp_obj_t o, const char *op, const char *name);
 
 // A non-negative value as an int object; allocates only if it is not a small int.
 static inline mp_obj_t venc_uint_obj(uint64_t v) {

@@ -123,8 +123,8 @@ MediaManager.deinit()
 
 def test_query_status_and_request_idr_errors(tmp_path):
     out = checked(run_mpy(STATUS_SCRIPT, tmp_path, env={"K230_SIM_BACKEND": "synthetic"}))
-    assert "before create: QueryStatus(0): channel 0 is not created; call Create first" in out
-    assert "bad chn: chn must be in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3) (got 5)" in out
+    assert "before create: QueryStatus(0): channel 0 is not created; call Create(0, chnAttr) first" in out
+    assert "bad chn: RequestIDR: chn must be in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3) (got 5)" in out
     m = re.search(r"^created (.*)$", out, re.M)
     assert m and m.group(1) == ("[('cur_packs', 0), ('end_of_stream', 0), ('mean_qp', 30), ('pic_bytes', 0), "
                                 "('pic_count', 0), ('release_pic_pts', 0), ('start_qp', 30)]"), out

@@ -125,13 +125,13 @@ print("a.chn", a.chn, "b.chn", b.chn)
 expect("start_without_channel", ValueError, "Start: no channel requested yet", lambda: byname.Start())
 expect("get_without_channel", ValueError, "GetStream: no channel requested yet", lambda: byname.GetStream(StreamData(), 0))
 # One requested channel an Encoder: a second Create(chnAttr) is refused.
-expect("create_twice", RuntimeError, "Create(1): channel 1 is created but not started; it is this Encoder's channel", lambda: a.Create(attr()))
+expect("create_twice", RuntimeError, "Create(): channel 1 (Encoder.chn) is created but not started; call Destroy() first, or use another Encoder", lambda: a.Create(attr()))
 # SetOutBufs(buf_num, w, h) belongs to Create(chnAttr); Create(chn, attr) needs its own.
-expect("explicit_create_needs_its_bufs", RuntimeError, "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first", lambda: a.Create(3, attr()))
-expect("chn_not_int", TypeError, "chn must be an int, not str", lambda: a.Start("1"))
+expect("explicit_create_needs_its_bufs", RuntimeError, "Create(3): channel 3 has no output buffers; call MediaManager.deinit(), then SetOutBufs(3, buf_num, width, height), then MediaManager.init() first", lambda: a.Create(3, attr()))
+expect("chn_not_int", TypeError, "Start: chn must be an int, not str", lambda: a.Start("1"))
 # GetStream / SendFrame: a first argument that is no StreamData / frame is the channel.
-expect("get_chn_not_int", TypeError, "chn must be an int, not str", lambda: a.GetStream("0", StreamData()))
-expect("send_chn_not_int", TypeError, "chn must be an int, not float", lambda: a.SendFrame(1.0, k_video_frame_info()))
+expect("get_chn_not_int", TypeError, "GetStream: chn must be an int, not str", lambda: a.GetStream("0", StreamData()))
+expect("send_chn_not_int", TypeError, "SendFrame: chn must be an int, not float", lambda: a.SendFrame(1.0, k_video_frame_info()))
 expect("chn_read_only", AttributeError, "", lambda: setattr(a, "chn", 2))
 
 # Implicit Create, then the documented calls on encoder.chn; keywords of both shapes.

@@ -199,8 +199,10 @@ impl Write for MsgWriter<'_> {
     }
 }
 
-/// Writes `e` into `*out` (when not NULL) and returns its kind as the status.
-fn report(out: *mut VencError, e: &Error) -> i32 {
+/// Writes `e`, an error of the call `op`, into `*out` (when not NULL) and returns its kind
+/// as the status. A ValueError or TypeError that does not name the call yet is prefixed with
+/// it (`Create: chnAttr.pic_width must be ...`).
+fn report(op: &str, out: *mut VencError, e: &Error) -> i32 {
     let kind = e.kind();
     // SAFETY: the caller passes NULL or a valid, writable VencError.
     if let Some(out) = unsafe { out.as_mut() } {
@@ -211,6 +213,9 @@ fn report(out: *mut VencError, e: &Error) -> i32 {
             buf: &mut buf,
             len: 0,
         };
+        if matches!(kind, ErrorKind::Value | ErrorKind::Type) && !names_call(e, op) {
+            let _ = write!(w, "{op}: ");
+        }
         let _ = write!(w, "{e}");
         // MsgWriter leaves the last byte 0: the message stays NUL-terminated.
         for (d, s) in out.msg.iter_mut().zip(buf) {
@@ -220,15 +225,21 @@ fn report(out: *mut VencError, e: &Error) -> i32 {
     kind as i32
 }
 
-fn status(r: Result<(), Error>, err: *mut VencError) -> i32 {
+/// Whether the message of `e` starts with the call `op` already (`Start: no channel ...`).
+fn names_call(e: &Error, op: &str) -> bool {
+    matches!(e, Error::NoChannel { op: o } if *o == op)
+}
+
+fn status(op: &str, r: Result<(), Error>, err: *mut VencError) -> i32 {
     match r {
         Ok(()) => 0,
-        Err(e) => report(err, &e),
+        Err(e) => report(op, err, &e),
     }
 }
 
-fn null_arg(arg: &'static str, err: *mut VencError) -> i32 {
+fn null_arg(op: &str, arg: &'static str, err: *mut VencError) -> i32 {
     report(
+        op,
         err,
         &Error::Type {
             arg,
@@ -255,7 +266,7 @@ pub extern "C" fn venc_encoder_new() -> u32 {
 /// Finaliser of an `Encoder`: stops and destroys the channels it created.
 #[no_mangle]
 pub extern "C" fn venc_encoder_drop(owner: u32) -> i32 {
-    status(VENC.lock().drop_owner(owner), core::ptr::null_mut())
+    status("Encoder finaliser", VENC.lock().drop_owner(owner), core::ptr::null_mut())
 }
 
 /// `Encoder.SetOutBufs`.
@@ -267,7 +278,7 @@ pub extern "C" fn venc_set_out_bufs(
     height: i64,
     err: *mut VencError,
 ) -> i32 {
-    status(VENC.lock().set_out_bufs(chn, buf_num, width, height), err)
+    status("SetOutBufs", VENC.lock().set_out_bufs(chn, buf_num, width, height), err)
 }
 
 /// `Encoder.Create`.
@@ -283,9 +294,9 @@ pub unsafe extern "C" fn venc_create(
 ) -> i32 {
     // SAFETY: per the contract above.
     let Some(attr) = (unsafe { attr.as_ref() }) else {
-        return null_arg("chnAttr", err);
+        return null_arg("Create", "chnAttr", err);
     };
-    status(VENC.lock().create(owner, chn, attr), err)
+    status("Create", VENC.lock().create(owner, chn, attr), err)
 }
 
 /// `Encoder.SetOutBufs(buf_num, width, height)` (the implicit-channel shape) checks its
@@ -297,7 +308,7 @@ pub extern "C" fn venc_check_out_bufs(
     height: i64,
     err: *mut VencError,
 ) -> i32 {
-    status(OutBufs::check(buf_num, width, height).map(|_| ()), err)
+    status("SetOutBufs", OutBufs::check(buf_num, width, height).map(|_| ()), err)
 }
 
 /// `Encoder.Create(chnAttr)` (the implicit-channel shape): takes a channel for `owner`,
@@ -317,13 +328,13 @@ pub unsafe extern "C" fn venc_create_requested(
 ) -> i32 {
     // SAFETY: per the contract above.
     let (Some(attr), Some(chn)) = (unsafe { attr.as_ref() }, unsafe { chn.as_mut() }) else {
-        return null_arg("chnAttr", err);
+        return null_arg("Create", "chnAttr", err);
     };
     // SAFETY: per the contract above.
     let bufs = match unsafe { bufs.cast::<[i64; 3]>().as_ref() } {
         Some(&[n, w, h]) => match OutBufs::check(n, w, h) {
             Ok(b) => Some(b),
-            Err(e) => return report(err, &e),
+            Err(e) => return report("Create", err, &e),
         },
         None => None,
     };
@@ -332,7 +343,7 @@ pub unsafe extern "C" fn venc_create_requested(
             *chn = c as i64;
             0
         }
-        Err(e) => report(err, &e),
+        Err(e) => report("Create", err, &e),
     }
 }
 
@@ -345,7 +356,7 @@ pub extern "C" fn venc_encoder_chn(owner: u32) -> i64 {
 /// `Encoder.RequestIDR` (beyond the manual).
 #[no_mangle]
 pub extern "C" fn venc_request_idr(chn: i64, err: *mut VencError) -> i32 {
-    status(VENC.lock().request_idr(chn), err)
+    status("RequestIDR", VENC.lock().request_idr(chn), err)
 }
 
 /// `Encoder.QueryStatus` (beyond the manual): fills `*out`.
@@ -360,33 +371,33 @@ pub unsafe extern "C" fn venc_query_status(
 ) -> i32 {
     // SAFETY: per the contract above.
     let Some(out) = (unsafe { out.as_mut() }) else {
-        return null_arg("status", err);
+        return null_arg("QueryStatus", "status", err);
     };
     match VENC.lock().query_status(chn) {
         Ok(st) => {
             *out = st;
             0
         }
-        Err(e) => report(err, &e),
+        Err(e) => report("QueryStatus", err, &e),
     }
 }
 
 /// `Encoder.Start`.
 #[no_mangle]
 pub extern "C" fn venc_start(chn: i64, err: *mut VencError) -> i32 {
-    status(VENC.lock().start(chn), err)
+    status("Start", VENC.lock().start(chn), err)
 }
 
 /// `Encoder.Stop`.
 #[no_mangle]
 pub extern "C" fn venc_stop(chn: i64, err: *mut VencError) -> i32 {
-    status(VENC.lock().stop(chn), err)
+    status("Stop", VENC.lock().stop(chn), err)
 }
 
 /// `Encoder.Destroy`.
 #[no_mangle]
 pub extern "C" fn venc_destroy(chn: i64, err: *mut VencError) -> i32 {
-    status(VENC.lock().destroy(chn), err)
+    status("Destroy", VENC.lock().destroy(chn), err)
 }
 
 /// `Encoder.SendFrame` with the raw bytes of a `k_video_frame_info` (any alignment):
@@ -408,11 +419,11 @@ pub unsafe extern "C" fn venc_send_frame(
     err: *mut VencError,
 ) -> i32 {
     if frame.is_null() {
-        return null_arg("frame_info", err);
+        return null_arg("SendFrame", "frame_info", err);
     }
     // SAFETY: per the contract above.
     let bytes = unsafe { core::slice::from_raw_parts(frame, len) };
-    status(
+    status("SendFrame", 
         wait::send_frame(&VENC, chn, bytes, timeout_ms, &mut poller(poll, ctx)),
         err,
     )
@@ -438,7 +449,7 @@ pub unsafe extern "C" fn venc_get_stream(
     err: *mut VencError,
 ) -> i32 {
     if packs.is_null() || token.is_null() || count.is_null() {
-        return null_arg("streamData", err);
+        return null_arg("GetStream", "streamData", err);
     }
     // SAFETY: per the contract above: VENC_PACK_CNT_MAX writable entries, properly
     // aligned, maybe uninitialised: zeroed first, so that the reference below is to
@@ -456,7 +467,7 @@ pub unsafe extern "C" fn venc_get_stream(
             *count = n as u32;
             0
         }
-        Err(e) => report(err, &e),
+        Err(e) => report("GetStream", err, &e),
     }
 }
 
@@ -474,21 +485,21 @@ pub unsafe extern "C" fn venc_release_stream(
 ) -> i32 {
     // SAFETY: per the contract above.
     let Some(token) = (unsafe { token.as_mut() }) else {
-        return null_arg("streamData", err);
+        return null_arg("ReleaseStream", "streamData", err);
     };
-    status(VENC.lock().release_stream(chn, token), err)
+    status("ReleaseStream", VENC.lock().release_stream(chn, token), err)
 }
 
 /// `MediaManager.init()`.
 #[no_mangle]
 pub extern "C" fn venc_media_init(err: *mut VencError) -> i32 {
-    status(VENC.lock().media_init(), err)
+    status("MediaManager.init", VENC.lock().media_init(), err)
 }
 
 /// `MediaManager.deinit()`.
 #[no_mangle]
 pub extern "C" fn venc_media_deinit(err: *mut VencError) -> i32 {
-    status(VENC.lock().media_deinit(), err)
+    status("MediaManager.deinit", VENC.lock().media_deinit(), err)
 }
 
 /// `MediaManager.link(src, dst)`: `src`, `dst` are `(mod, dev, chn)` triples.
@@ -503,7 +514,7 @@ pub unsafe extern "C" fn venc_link(
     err: *mut VencError,
 ) -> i32 {
     if src.is_null() || dst.is_null() || token.is_null() {
-        return null_arg("link", err);
+        return null_arg("MediaManager.link", "link", err);
     }
     // SAFETY: per the contract above.
     let (s, d) = unsafe { (*src.cast::<[i64; 3]>(), *dst.cast::<[i64; 3]>()) };
@@ -513,14 +524,14 @@ pub unsafe extern "C" fn venc_link(
             unsafe { *token = t };
             0
         }
-        Err(e) => report(err, &e),
+        Err(e) => report("MediaManager.link", err, &e),
     }
 }
 
 /// Unbinds a link (nothing if already gone).
 #[no_mangle]
 pub extern "C" fn venc_unlink(token: u32, err: *mut VencError) -> i32 {
-    status(VENC.lock().unlink(token), err)
+    status("link.destroy", VENC.lock().unlink(token), err)
 }
 
 /// 1 while the link is bound, else 0.
@@ -532,5 +543,5 @@ pub extern "C" fn venc_is_linked(token: u32) -> i32 {
 /// The between-scripts hook: tears every channel, stream, link and VB down.
 #[no_mangle]
 pub extern "C" fn venc_deinit_all(err: *mut VencError) -> i32 {
-    status(VENC.lock().deinit_all(), err)
+    status("deinit_all", VENC.lock().deinit_all(), err)
 }

@@ -9,7 +9,7 @@
 use core::fmt;
 
 use crate::mpp::err::MppError;
-use crate::state::ChnState;
+use crate::state::{advice, ChnState, Step};
 
 /// Which Python exception an [`Error`] becomes (`VENC_ERR_*` in C).
 #[repr(i32)]
@@ -82,7 +82,8 @@ pub enum Error {
         /// What it must be.
         expected: &'static str,
     },
-    /// `op` is not allowed on channel `chn` in `state`; `hint` says what to do.
+    /// `op` is not allowed on channel `chn` in `state`; the message advises the calls that
+    /// let it succeed ([`crate::state::advice`]).
     State {
         /// The API call (e.g. `Start`).
         op: &'static str,
@@ -90,8 +91,16 @@ pub enum Error {
         chn: u32,
         /// The state the channel is in.
         state: ChnState,
-        /// What to call first.
-        hint: &'static str,
+        /// Whether the channel is an Encoder's own (the implicit-channel shape, whose calls
+        /// take no channel number): the advice names `Start()` rather than `Start(0)`.
+        implicit: bool,
+    },
+    /// `Create` of channel `chn`, which has no output buffers (no `SetOutBufs` for it).
+    NoOutBufs {
+        /// Channel number.
+        chn: u32,
+        /// `MediaManager.init()` was called already: SetOutBufs must come before it.
+        media_inited: bool,
     },
     /// A call out of order that is not about one channel (e.g. media already initialised).
     Order {
@@ -151,9 +160,10 @@ impl Error {
             | Error::Invalid { .. }
             | Error::Expected { .. } => ErrorKind::Value,
             Error::Type { .. } => ErrorKind::Type,
-            Error::State { .. } | Error::Order { .. } | Error::Capacity { .. } => {
-                ErrorKind::Runtime
-            }
+            Error::State { .. }
+            | Error::NoOutBufs { .. }
+            | Error::Order { .. }
+            | Error::Capacity { .. } => ErrorKind::Runtime,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Aborted => ErrorKind::Aborted,
             Error::Mpp { .. } | Error::Map { .. } | Error::Teardown(_) => ErrorKind::Os,
@@ -212,9 +222,53 @@ impl fmt::Display for Error {
                 op,
                 chn,
                 state,
-                hint,
+                implicit,
             } => {
-                write!(f, "{op}({chn}): channel {chn} is {}; {hint}", state.name())
+                let a = advice(op, state);
+                if implicit {
+                    write!(f, "{op}(): channel {chn} (Encoder.chn) is {}", state.name())?;
+                } else {
+                    write!(f, "{op}({chn}): channel {chn} is {}", state.name())?;
+                }
+                if !a.note.is_empty() {
+                    write!(f, " ({})", a.note)?;
+                }
+                for (i, step) in a.steps.iter().enumerate() {
+                    let sep = if i == 0 { "; call " } else { ", then " };
+                    f.write_str(sep)?;
+                    match (step, implicit) {
+                        (Step::Create, true) => f.write_str("Create(chnAttr)")?,
+                        (Step::Create, false) => write!(f, "Create({chn}, chnAttr)")?,
+                        (s, true) => write!(f, "{s:?}()")?,
+                        (s, false) => write!(f, "{s:?}({chn})")?,
+                    }
+                }
+                if !a.steps.is_empty() {
+                    write!(f, " first{}", a.tail)?;
+                }
+                match (op, implicit) {
+                    ("Create", true) => f.write_str(", or use another Encoder"),
+                    ("Create", false) => f.write_str(
+                        ", or use another channel (media.vencoder.deinit_all() releases \
+                         every channel, to start over)",
+                    ),
+                    _ => Ok(()),
+                }
+            }
+            Error::NoOutBufs { chn, media_inited } => {
+                write!(f, "Create({chn}): channel {chn} has no output buffers; call ")?;
+                if media_inited {
+                    write!(
+                        f,
+                        "MediaManager.deinit(), then SetOutBufs({chn}, buf_num, width, height), \
+                         then MediaManager.init() first (SetOutBufs comes before MediaManager.init())"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "SetOutBufs({chn}, buf_num, width, height) first (before MediaManager.init())"
+                    )
+                }
             }
             Error::Order { what } => f.write_str(what),
             Error::Capacity { what, max } => write!(f, "{what} (at most {max})"),

@@ -23,3 +23,52 @@ impl ChnState {
         }
     }
 }
+
+/// A call that a state error advises (rendered with the channel in the shape of the call:
+/// `Start(0)` for a channel named by number, `Start()` for an Encoder's own channel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `Create(chn, chnAttr)` / `Create(chnAttr)`.
+    Create,
+    /// `Start(chn)` / `Start()`.
+    Start,
+    /// `Stop(chn)` / `Stop()`.
+    Stop,
+    /// `Destroy(chn)` / `Destroy()`.
+    Destroy,
+}
+
+/// What a call refused in some channel state should be preceded by: the calls that, made in
+/// this order from that state, let it succeed. One table ([`advice`]) for every call and
+/// state, so that no message advises a step that does not help (the Python suite follows
+/// every piece of advice and checks the call then succeeds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advice {
+    /// Why the call cannot run, in parentheses after the state (may be empty).
+    pub note: &'static str,
+    /// The calls to make first.
+    pub steps: &'static [Step],
+    /// Said after the steps (may be empty).
+    pub tail: &'static str,
+}
+
+/// The advice for `op` (the method name, e.g. `GetStream`) refused in `state`.
+pub fn advice(op: &str, state: ChnState) -> Advice {
+    use ChnState::{Created, Free, Started};
+    use Step::{Create, Destroy, Start, Stop};
+    let (note, steps, tail): (&'static str, &'static [Step], &'static str) = match (op, state) {
+        ("Create", Created) => ("", &[Destroy], ""),
+        ("Create", Started) => ("", &[Stop, Destroy], ""),
+        ("Start", Started) => ("already: nothing to do", &[Stop], " to start it again"),
+        ("Stop", Free) => ("nothing to stop", &[Create], ""),
+        ("Destroy", Free) => ("nothing to destroy: never created, or destroyed already", &[Create], ""),
+        ("Destroy", Started) => ("", &[Stop], ""),
+        ("GetStream" | "SendFrame", Free) => ("", &[Create, Start], ""),
+        ("GetStream" | "SendFrame", Created) => ("", &[Start], ""),
+        // Start, RequestIDR, QueryStatus on a channel not created.
+        (_, Free) => ("", &[Create], ""),
+        // Not reached: every call accepts the other states.
+        _ => ("", &[], ""),
+    };
+    Advice { note, steps, tail }
+}

@@ -85,7 +85,7 @@ expect(ValueError, "chnAttr.profile must be H265_PROFILE_MAIN (5) for H.265 (got
        ChnAttrStr(Encoder.PAYLOAD_TYPE_H265, Encoder.H264_PROFILE_MAIN, WIDTH, HEIGHT))
 expect(TypeError, "chn must be an int, not str", enc.Start, "0")
 expect(TypeError, "streamData must be a StreamData, not list", enc.GetStream, 3, [0] * 12)
-expect(RuntimeError, "Start(3): channel 3 is not created; call Create first", enc.Start, 3)
+expect(RuntimeError, "Start(3): channel 3 is not created; call Create(3, chnAttr) first", enc.Start, 3)
 expect(RuntimeError, "channel 3 is not created", enc.GetStream, 3, StreamData(), 0)
 del enc
 

@@ -289,10 +289,10 @@ fn null_pointers_and_wrong_lengths_are_type_errors_without_mpp_calls() {
     // SAFETY: the NULL is what is tested; the rest is valid.
     let r = unsafe { venc_create(1, 0, null(), &mut err) };
     assert_eq!((r, err.kind), (VENC_ERR_TYPE, VENC_ERR_TYPE));
-    assert_eq!(msg(&err), null_msg("chnAttr"));
+    assert_eq!(msg(&err), null_msg("Create: chnAttr"));
     // SAFETY: as above.
     let r = unsafe { venc_send_frame(0, null(), 224, 0, None, null_mut(), &mut err) };
-    assert_eq!((r, msg(&err)), (VENC_ERR_TYPE, null_msg("frame_info")));
+    assert_eq!((r, msg(&err)), (VENC_ERR_TYPE, null_msg("SendFrame: frame_info")));
     let short = [0u8; 100];
     // SAFETY: `short` has the length passed.
     let r = unsafe { venc_send_frame(0, short.as_ptr(), 100, 0, None, null_mut(), &mut err) };
@@ -305,7 +305,7 @@ fn null_pointers_and_wrong_lengths_are_type_errors_without_mpp_calls() {
     for (t, p, c) in [(null_mut(), p, c), (t, null_mut(), c), (t, p, null_mut())] {
         // SAFETY: as above.
         let r = unsafe { venc_get_stream(0, 0, t, p, c, None, null_mut(), &mut err) };
-        assert_eq!((r, msg(&err)), (VENC_ERR_TYPE, null_msg("streamData")));
+        assert_eq!((r, msg(&err)), (VENC_ERR_TYPE, null_msg("GetStream: streamData")));
     }
     // SAFETY: as above.
     let r = unsafe { venc_release_stream(0, null_mut(), &mut err) };
@@ -331,13 +331,13 @@ fn each_error_kind_reaches_c_with_its_code_and_message() {
     assert_eq!((err.kind, err.code), (VENC_ERR_VALUE, 0));
     assert_eq!(
         msg(&err),
-        "chn must be in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3) (got 4)"
+        "Start: chn must be in 0..3 (VENC_CHN_ID_0..VENC_CHN_ID_3) (got 4)"
     );
     // RuntimeError: the state and what to do.
     assert_eq!(venc_start(0, &mut err), VENC_ERR_RUNTIME);
     assert_eq!(
         msg(&err),
-        "Start(0): channel 0 is not created; call Create first"
+        "Start(0): channel 0 is not created; call Create(0, chnAttr) first"
     );
     // OSError: the MPP call, the code and its name.
     let first = if cfg!(feature = "abi-2025") {
@@ -391,7 +391,7 @@ fn get_stream_waits_in_slices_until_its_timeout() {
     let g2 = get_stream(-2, 0, None, null_mut());
     assert_eq!(g2.ret, VENC_ERR_VALUE);
     let m = msg(&g2.err);
-    assert!(m.starts_with("timeout must be -1 (block)"), "{m}");
+    assert!(m.starts_with("GetStream: timeout must be -1 (block)"), "{m}");
     // A StreamData that still holds its stream is refused, its token left as it was.
     let g3 = get_stream(0, g.token, None, null_mut());
     assert_eq!((g3.ret, g3.token), (VENC_ERR_RUNTIME, g.token));
@@ -522,7 +522,10 @@ fn links_and_owners_through_the_entry_points() {
     let (r, err) = link([99, 0, 0], [9, 0, 0], &mut token);
     assert_eq!((r, token), (VENC_ERR_VALUE, 5));
     let m = msg(&err);
-    assert!(m.starts_with("src[0] (module id) must be"), "{m}");
+    assert!(
+        m.starts_with("MediaManager.link: src[0] (module id) must be"),
+        "{m}"
+    );
     let perm: MppError = crate::mpp::err::sys(num::NOT_PERM);
     expect([Expect::new(Call::Bind).with_error(perm)]);
     let (r, err) = link([9, 0, 0], [9, 0, 0], &mut token);
@@ -597,7 +600,7 @@ fn the_implicit_channel_entry_points() {
     let mut err = new_err();
     // SetOutBufs(buf_num, width, height) checks its arguments at once.
     assert_eq!(venc_check_out_bufs(0, 640, 480, &mut err), VENC_ERR_VALUE);
-    assert_eq!(msg(&err), "buf_num must be in 1..256 (got 0)");
+    assert_eq!(msg(&err), "SetOutBufs: buf_num must be in 1..256 (got 0)");
     assert_eq!(venc_check_out_bufs(4, 640, 480, &mut err), 0);
     let owner = venc_encoder_new();
     assert_eq!(venc_encoder_chn(owner), -1);

@@ -241,8 +241,8 @@ fn an_encoder_has_one_implicit_channel() {
     assert_eq!(e.kind(), ErrorKind::Runtime);
     assert_eq!(
         e.to_string(),
-        "Create(0): channel 0 is created but not started; it is this Encoder's channel \
-         (Encoder.chn): Destroy() it first, or use another Encoder"
+        "Create(): channel 0 (Encoder.chn) is created but not started; call Destroy() \
+         first, or use another Encoder"
     );
     v.destroy(c as i64).unwrap();
     assert_eq!(v.create_requested(1, BUFS, &h264()).unwrap(), c);

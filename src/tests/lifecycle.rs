@@ -123,7 +123,11 @@ fn create_needs_out_bufs_and_valid_attributes() {
     assert_eq!(attr.venc_attr.stream_buf_cnt, 6);
     assert_eq!(attr.venc_attr.pic_width, 640);
     let e = v.create(1, 0, &h264()).unwrap_err();
-    assert!(e.to_string().contains("already created"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "Create(0): channel 0 is created but not started; call Destroy(0) first, or use \
+         another channel (media.vencoder.deinit_all() releases every channel, to start over)"
+    );
 }
 
 #[test]

@@ -32,8 +32,22 @@ impl OutBufs {
     pub fn check(buf_num: i64, width: i64, height: i64) -> Result<OutBufs> {
         Ok(OutBufs {
             count: in_range("buf_num", "in 1..256", buf_num, 1, MAX_OUT_BUFS)?,
-            width: in_range("width", "in 128..8192", width, 128, 8192)?,
-            height: in_range("height", "in 64..8192", height, 64, 8192)?,
+            // The codec is not known yet: the largest picture of any (JPEG); Create checks
+            // the picture against its codec's limits (4096 x 4096 for H.264 / H.265).
+            width: in_range(
+                "width",
+                "in 128..8192 (8192 for JPEG; Create allows H.264/H.265 pictures up to 4096)",
+                width,
+                128,
+                8192,
+            )?,
+            height: in_range(
+                "height",
+                "in 64..8192 (8192 for JPEG; Create allows H.264/H.265 pictures up to 4096)",
+                height,
+                64,
+                8192,
+            )?,
         })
     }
 }
@@ -41,11 +55,6 @@ impl OutBufs {
 /// The error of an implicit-channel Create(chnAttr) without SetOutBufs(buf_num, width, height).
 const NO_OUT_BUFS_IMPLICIT: Error = Error::Order {
     what: "Create(chnAttr): call SetOutBufs(buf_num, width, height) on this Encoder first",
-};
-
-/// The error of a Create (or 2025 Start) without SetOutBufs.
-pub(super) const NO_OUT_BUFS: Error = Error::Order {
-    what: "Create: call SetOutBufs(chn, buf_num, width, height) for this channel first (before MediaManager.init())",
 };
 
 impl<M: Mpp> Venc<M> {
@@ -109,12 +118,7 @@ impl<M: Mpp> Venc<M> {
     ) -> Result<usize> {
         // One channel an Encoder: Encoder.chn must name one.
         if let Ok(c) = usize::try_from(self.owner_chn(owner)) {
-            self.creatable(c, |state| match state {
-                ChnState::Started => {
-                    "it is this Encoder's channel (Encoder.chn): Stop() and Destroy() it first, or use another Encoder"
-                }
-                _ => "it is this Encoder's channel (Encoder.chn): Destroy() it first, or use another Encoder",
-            })?;
+            self.creatable(c)?;
         }
         let cfg = attr.validate()?;
         let bufs = bufs.ok_or(NO_OUT_BUFS_IMPLICIT)?;
@@ -237,8 +241,8 @@ impl<M: Mpp> Venc<M> {
     }
 
     /// Refuses a Create of channel `c` unless it is free with no failed release pending
-    /// (a stop, destroy or give-back the MPP refused); `hint` says what to do otherwise.
-    fn creatable(&self, c: usize, hint: impl Fn(ChnState) -> &'static str) -> Result<()> {
+    /// (a stop, destroy or give-back the MPP refused).
+    fn creatable(&self, c: usize) -> Result<()> {
         if let Some(failed) = self.chns[c].pending {
             return Err(Error::Pending {
                 op: "Create",
@@ -246,17 +250,17 @@ impl<M: Mpp> Venc<M> {
                 failed,
             });
         }
-        self.need("Create", c, &[ChnState::Free], hint)
+        self.need("Create", c, &[ChnState::Free])
     }
 
     /// Create of the free channel `c` with the checked attributes `cfg`.
     fn create_on(&mut self, owner: u32, c: usize, cfg: &crate::attr::EncConfig) -> Result<()> {
-        self.creatable(c, |state| match state {
-            ChnState::Started => "it is in use: Stop and Destroy it first, or use another channel",
-            _ => "it is already created: Destroy it first, or use another channel",
-        })?;
+        self.creatable(c)?;
         let Some(bufs) = self.chns[c].outbufs else {
-            return Err(NO_OUT_BUFS);
+            return Err(Error::NoOutBufs {
+                chn: c as u32,
+                media_inited: self.media_inited,
+            });
         };
         // 2025 ABI: the output buffers are blocks of the pool SetOutBufs sized; a larger
         // picture's frames would not fit in them.
@@ -321,10 +325,7 @@ impl<M: Mpp> Venc<M> {
     /// State unless created and not started; Mpp.
     pub fn start(&mut self, chn: i64) -> Result<()> {
         let c = chn_of("Start", chn)?;
-        self.need("Start", c, &[ChnState::Created], |state| match state {
-            ChnState::Started => "it is already started",
-            _ => "call Create first",
-        })?;
+        self.need("Start", c, &[ChnState::Created])?;
         self.bufs_attach(c)?;
         self.mpp
             .venc_start_chn(c as u32)
@@ -336,9 +337,7 @@ impl<M: Mpp> Venc<M> {
     /// The index of channel `chn`, which `op` needs created (started or not).
     fn created(&self, op: &'static str, chn: i64) -> Result<usize> {
         let c = chn_of(op, chn)?;
-        self.need(op, c, &[ChnState::Created, ChnState::Started], |_| {
-            "call Create first"
-        })?;
+        self.need(op, c, &[ChnState::Created, ChnState::Started])?;
         Ok(c)
     }
 
@@ -390,9 +389,7 @@ impl<M: Mpp> Venc<M> {
     /// State when the channel is not created; Mpp, or Teardown when several calls failed.
     pub fn stop(&mut self, chn: i64) -> Result<()> {
         let c = chn_of("Stop", chn)?;
-        self.need("Stop", c, &[ChnState::Created, ChnState::Started], |_| {
-            "call Create and Start first"
-        })?;
+        self.need("Stop", c, &[ChnState::Created, ChnState::Started])?;
         let mut fs = Failures::new();
         self.retry_pending_held(c, &mut fs);
         match self.mpp.venc_stop_chn(c as u32) {
@@ -428,10 +425,7 @@ impl<M: Mpp> Venc<M> {
             self.give_back(c, &mut fs);
             return fs.result();
         }
-        self.need("Destroy", c, &[ChnState::Created], |state| match state {
-            ChnState::Started => "call Stop first",
-            _ => "nothing to destroy (already destroyed?)",
-        })?;
+        self.need("Destroy", c, &[ChnState::Created])?;
         let mut fs = Failures::new();
         self.release_all_held(c, &mut fs);
         self.destroy_chn(c, &mut fs);

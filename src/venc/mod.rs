@@ -188,24 +188,18 @@ impl<M: Mpp> Venc<M> {
             .map_or(NO_CHN, |c| c as i64)
     }
 
-    /// Refuses `op` unless channel `c` is in one of the `ok` states; `hint` tells, for the
-    /// state it is in, what to do instead.
-    fn need(
-        &self,
-        op: &'static str,
-        c: usize,
-        ok: &[ChnState],
-        hint: impl Fn(ChnState) -> &'static str,
-    ) -> Result<()> {
-        let state = self.chns[c].state;
-        if ok.contains(&state) {
+    /// Refuses `op` unless channel `c` is in one of the `ok` states; the error advises the
+    /// calls that let it succeed ([`crate::state::advice`]).
+    fn need(&self, op: &'static str, c: usize, ok: &[ChnState]) -> Result<()> {
+        let ch = &self.chns[c];
+        if ok.contains(&ch.state) {
             Ok(())
         } else {
             Err(crate::error::Error::State {
                 op,
                 chn: c as u32,
-                state,
-                hint: hint(state),
+                state: ch.state,
+                implicit: ch.requested,
             })
         }
     }

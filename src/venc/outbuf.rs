@@ -55,7 +55,10 @@ impl<M: Mpp> Venc<M> {
             return Ok(pool);
         }
         let Some(b) = self.chns[c].outbufs else {
-            return Err(super::channel::NO_OUT_BUFS);
+            return Err(Error::NoOutBufs {
+                chn: c as u32,
+                media_inited: self.media_inited,
+            });
         };
         let cfg = k_vb_pool_config {
             blk_size: stream_buf_size(b.width, b.height) as _,

@@ -92,9 +92,7 @@ impl<M: Mpp> Venc<M> {
             0,
             i32::MAX as i64,
         )?;
-        self.need("SendFrame", c, &[ChnState::Started], |_| {
-            "call Create and Start first"
-        })?;
+        self.need("SendFrame", c, &[ChnState::Started])?;
         let f = &frame.v_frame;
         let (w, h) = self.chns[c].size;
         expect(

@@ -289,9 +289,7 @@ impl<M: Mpp> Venc<M> {
             -1,
             i64::MAX,
         )?;
-        self.need("GetStream", c, &[ChnState::Started], |_| {
-            "call Create and Start first"
-        })?;
+        self.need("GetStream", c, &[ChnState::Started])?;
         if self.find_held(held).is_some() {
             return Err(Error::Order {
                 what: "GetStream: streamData still holds an unreleased stream; call ReleaseStream(chn, streamData) first",
@@ -330,9 +328,7 @@ impl<M: Mpp> Venc<M> {
         if self.chns[ticket.c].held[ticket.slot].token != ticket.reservation {
             return Err(CHANNEL_GONE);
         }
-        self.need("GetStream", ticket.c, &[ChnState::Started], |_| {
-            "call Create and Start first"
-        })
+        self.need("GetStream", ticket.c, &[ChnState::Started])
     }
 
     /// Last step of GetStream, under the module lock: records the stream the wait got
