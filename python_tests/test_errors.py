@@ -96,7 +96,7 @@ CASES = [
     ("mpp_set_mirror", "lambda: (fresh(), _k230sim.fault('kd_mpi_venc_set_mirror', -1609990131))", "lambda: enc.Create(0, ChnAttrStr(H264, MAIN, 640, 480, mirror=Encoder.MIRROR_HORIZONTAL))", "OSError", "kd_mpi_venc_set_mirror failed: K_ERR_VENC_NOBUF (0xa009800d)"),
     ("buf_num_zero", S, "lambda: enc.SetOutBufs(1, 0, 640, 480)", "ValueError", "buf_num must be in 1..256 (got 0)"),
     ("out_bufs_width", S, "lambda: enc.SetOutBufs(1, 4, 64, 480)", "ValueError", "width must be in 128..8192"),
-    ("out_bufs_after_init", "lambda: (fresh(), MediaManager.init())", "lambda: enc.SetOutBufs(1, 4, 640, 480)", "RuntimeError", "SetOutBufs must be called before MediaManager.init()"),
+    ("out_bufs_after_init", "lambda: (fresh(), MediaManager.init())", "lambda: enc.SetOutBufs(1, 4, 640, 480)", "RuntimeError", "SetOutBufs: MediaManager.init() was called already (SetOutBufs comes before it); call MediaManager.deinit() first, or, to start over after an earlier run, media.vencoder.deinit_all()"),
     ("init_twice", "lambda: (fresh(), MediaManager.init())", "lambda: MediaManager.init()", "RuntimeError", "already called"),
     ("create_without_out_bufs", "lambda: deinit_all()", "lambda: enc.Create(1, ChnAttrStr(H264, MAIN, 640, 480))", "RuntimeError", "Create(1): channel 1 has no output buffers; call SetOutBufs(1, buf_num, width, height) first (before MediaManager.init())"),
     ("start_before_create", S, "lambda: enc.Start(0)", "RuntimeError", "Start(0): channel 0 is not created; call Create(0, chnAttr) first"),

@@ -266,7 +266,11 @@ pub extern "C" fn venc_encoder_new() -> u32 {
 /// Finaliser of an `Encoder`: stops and destroys the channels it created.
 #[no_mangle]
 pub extern "C" fn venc_encoder_drop(owner: u32) -> i32 {
-    status("Encoder finaliser", VENC.lock().drop_owner(owner), core::ptr::null_mut())
+    status(
+        "Encoder finaliser",
+        VENC.lock().drop_owner(owner),
+        core::ptr::null_mut(),
+    )
 }
 
 /// `Encoder.SetOutBufs`.
@@ -278,7 +282,11 @@ pub extern "C" fn venc_set_out_bufs(
     height: i64,
     err: *mut VencError,
 ) -> i32 {
-    status("SetOutBufs", VENC.lock().set_out_bufs(chn, buf_num, width, height), err)
+    status(
+        "SetOutBufs",
+        VENC.lock().set_out_bufs(chn, buf_num, width, height),
+        err,
+    )
 }
 
 /// `Encoder.Create`.
@@ -308,7 +316,11 @@ pub extern "C" fn venc_check_out_bufs(
     height: i64,
     err: *mut VencError,
 ) -> i32 {
-    status("SetOutBufs", OutBufs::check(buf_num, width, height).map(|_| ()), err)
+    status(
+        "SetOutBufs",
+        OutBufs::check(buf_num, width, height).map(|_| ()),
+        err,
+    )
 }
 
 /// `Encoder.Create(chnAttr)` (the implicit-channel shape): takes a channel for `owner`,
@@ -423,7 +435,8 @@ pub unsafe extern "C" fn venc_send_frame(
     }
     // SAFETY: per the contract above.
     let bytes = unsafe { core::slice::from_raw_parts(frame, len) };
-    status("SendFrame", 
+    status(
+        "SendFrame",
         wait::send_frame(&VENC, chn, bytes, timeout_ms, &mut poller(poll, ctx)),
         err,
     )

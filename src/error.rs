@@ -211,11 +211,15 @@ impl fmt::Display for Error {
                 what,
                 got,
             } => write!(f, "{arg} must be {want} ({what}) (got {})", Got(got)),
-            Error::NoChannel { op } => write!(
-                f,
-                "{op}: no channel requested yet (chn -1: Encoder.chn is -1 until Create(chnAttr) \
-                 requests one); call Create(chnAttr) first, or name a channel 0..3"
-            ),
+            Error::NoChannel { op } => {
+                write!(
+                    f,
+                    "{op}: no channel requested yet (chn -1: Encoder.chn is -1 until \
+                     Create(chnAttr) requests one)"
+                )?;
+                write_steps(f, advice(op, ChnState::Free).steps, 0, true)?;
+                f.write_str(" first, or name a channel 0..3")
+            }
             Error::Invalid { arg, why } => write!(f, "{arg}: {why}"),
             Error::Type { arg, expected } => write!(f, "{arg} must be {expected}"),
             Error::State {
@@ -233,16 +237,7 @@ impl fmt::Display for Error {
                 if !a.note.is_empty() {
                     write!(f, " ({})", a.note)?;
                 }
-                for (i, step) in a.steps.iter().enumerate() {
-                    let sep = if i == 0 { "; call " } else { ", then " };
-                    f.write_str(sep)?;
-                    match (step, implicit) {
-                        (Step::Create, true) => f.write_str("Create(chnAttr)")?,
-                        (Step::Create, false) => write!(f, "Create({chn}, chnAttr)")?,
-                        (s, true) => write!(f, "{s:?}()")?,
-                        (s, false) => write!(f, "{s:?}({chn})")?,
-                    }
-                }
+                write_steps(f, a.steps, chn, implicit)?;
                 if !a.steps.is_empty() {
                     write!(f, " first{}", a.tail)?;
                 }
@@ -256,7 +251,10 @@ impl fmt::Display for Error {
                 }
             }
             Error::NoOutBufs { chn, media_inited } => {
-                write!(f, "Create({chn}): channel {chn} has no output buffers; call ")?;
+                write!(
+                    f,
+                    "Create({chn}): channel {chn} has no output buffers; call "
+                )?;
                 if media_inited {
                     write!(
                         f,
@@ -296,6 +294,26 @@ impl fmt::Display for Error {
             }
         }
     }
+}
+
+/// Writes `; call A, then B` for the advised `steps` on channel `chn`, in the shape of the
+/// call: `Start(0)`, or `Start()` for an Encoder's own channel (`implicit`).
+fn write_steps(
+    f: &mut fmt::Formatter<'_>,
+    steps: &[Step],
+    chn: u32,
+    implicit: bool,
+) -> fmt::Result {
+    for (i, step) in steps.iter().enumerate() {
+        f.write_str(if i == 0 { "; call " } else { ", then " })?;
+        match (step, implicit) {
+            (Step::Create, true) => f.write_str("Create(chnAttr)")?,
+            (Step::Create, false) => write!(f, "Create({chn}, chnAttr)")?,
+            (s, true) => write!(f, "{s:?}()")?,
+            (s, false) => write!(f, "{s:?}({chn})")?,
+        }
+    }
+    Ok(())
 }
 
 /// A value of a C enum and the name a script knows it by (`note`: more words, such as

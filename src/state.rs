@@ -61,7 +61,11 @@ pub fn advice(op: &str, state: ChnState) -> Advice {
         ("Create", Started) => ("", &[Stop, Destroy], ""),
         ("Start", Started) => ("already: nothing to do", &[Stop], " to start it again"),
         ("Stop", Free) => ("nothing to stop", &[Create], ""),
-        ("Destroy", Free) => ("nothing to destroy: never created, or destroyed already", &[Create], ""),
+        ("Destroy", Free) => (
+            "nothing to destroy: never created, or destroyed already",
+            &[Create],
+            "",
+        ),
         ("Destroy", Started) => ("", &[Stop], ""),
         ("GetStream" | "SendFrame", Free) => ("", &[Create, Start], ""),
         ("GetStream" | "SendFrame", Created) => ("", &[Start], ""),

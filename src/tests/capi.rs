@@ -292,7 +292,10 @@ fn null_pointers_and_wrong_lengths_are_type_errors_without_mpp_calls() {
     assert_eq!(msg(&err), null_msg("Create: chnAttr"));
     // SAFETY: as above.
     let r = unsafe { venc_send_frame(0, null(), 224, 0, None, null_mut(), &mut err) };
-    assert_eq!((r, msg(&err)), (VENC_ERR_TYPE, null_msg("SendFrame: frame_info")));
+    assert_eq!(
+        (r, msg(&err)),
+        (VENC_ERR_TYPE, null_msg("SendFrame: frame_info"))
+    );
     let short = [0u8; 100];
     // SAFETY: `short` has the length passed.
     let r = unsafe { venc_send_frame(0, short.as_ptr(), 100, 0, None, null_mut(), &mut err) };
@@ -305,7 +308,10 @@ fn null_pointers_and_wrong_lengths_are_type_errors_without_mpp_calls() {
     for (t, p, c) in [(null_mut(), p, c), (t, null_mut(), c), (t, p, null_mut())] {
         // SAFETY: as above.
         let r = unsafe { venc_get_stream(0, 0, t, p, c, None, null_mut(), &mut err) };
-        assert_eq!((r, msg(&err)), (VENC_ERR_TYPE, null_msg("GetStream: streamData")));
+        assert_eq!(
+            (r, msg(&err)),
+            (VENC_ERR_TYPE, null_msg("GetStream: streamData"))
+        );
     }
     // SAFETY: as above.
     let r = unsafe { venc_release_stream(0, null_mut(), &mut err) };
@@ -391,7 +397,10 @@ fn get_stream_waits_in_slices_until_its_timeout() {
     let g2 = get_stream(-2, 0, None, null_mut());
     assert_eq!(g2.ret, VENC_ERR_VALUE);
     let m = msg(&g2.err);
-    assert!(m.starts_with("GetStream: timeout must be -1 (block)"), "{m}");
+    assert!(
+        m.starts_with("GetStream: timeout must be -1 (block)"),
+        "{m}"
+    );
     // A StreamData that still holds its stream is refused, its token left as it was.
     let g3 = get_stream(0, g.token, None, null_mut());
     assert_eq!((g3.ret, g3.token), (VENC_ERR_RUNTIME, g.token));

@@ -74,7 +74,9 @@ impl<M: Mpp> Venc<M> {
         self.retry_vb_exit()?;
         if self.media_inited {
             return Err(Error::Order {
-                what: "SetOutBufs must be called before MediaManager.init() (call MediaManager.deinit() first)",
+                what: "SetOutBufs: MediaManager.init() was called already (SetOutBufs comes before it); \
+                       call MediaManager.deinit() first, or, to start over after an earlier run, \
+                       media.vencoder.deinit_all()",
             });
         }
         let old = self.chns[c].outbufs.replace(OutBufs {

@@ -16,6 +16,7 @@ second Sensor on a device; RuntimeError from run() and snapshot(). Where CanMV d
 ValueError naming it and its allowed values. Choices where the facts are silent or uncertain
 are marked CHOICE below.
 """
+import sys
 import uctypes
 import _k230sim
 from _media import py_video_frame_info
@@ -261,6 +262,10 @@ class Sensor:
             self._token = _k230sim.vicap_claim(self._dev_id, self._force)
         except OSError as e:
             if e.args[0] == _VICAP_EXIST:
+                # The board's message; the simulator adds what frees the device on stderr.
+                sys.stderr.write("k230 sim: sensor(%d) belongs to another Sensor object (an earlier "
+                                 "run's?): Sensor.deinit() stops every sensor, Sensor(id=%d, "
+                                 "force=True) takes it over\n" % (self._dev_id, self._dev_id))
                 raise OSError("sensor(%d) is already inited." % self._dev_id)
             raise
         Sensor._live.append(self)
