@@ -92,7 +92,7 @@ fn set_out_bufs_boundaries_and_order() {
         assert_eq!(pools, std::vec![(57 * 4096, 4), (169 * 4096, 8)]);
     }
     let e = v.set_out_bufs(0, 4, 640, 480).unwrap_err();
-    assert!(e.to_string().contains("before MediaManager.init()"), "{e}");
+    assert!(e.to_string().contains("SetOutBufs comes before it"), "{e}");
     assert!(matches!(v.media_init(), Err(Error::Order { .. })));
     v.media_deinit().unwrap();
     assert!(!v.mpp().st().vb_inited);
