@@ -53,10 +53,20 @@ class PsnrAcc:
         return ", ".join(f"{p} {self.mean(p):.2f} dB (worst frame {self.worst(p):.2f})" for p in "YUV")
 
 
+def full_range(plane, chroma):
+    """Video-level samples (luma 16..235, chroma 16..240) stretched to 0..255, rounded, as the
+    simulator's JPEG encoder stretches them (its JPEG_STRETCH_TO_FULL_RANGE policy)."""
+    span = 224 if chroma else 219
+    return np.clip(np.floor(((plane.astype(np.int32) - 16) * 510 + span) / (2 * span)), 0, 255).astype(np.uint8)
+
+
 def compare_with_source(src, frame, k, acc):
-    """Adds decoded `frame` against source frame k of `src` (a Y4M) to `acc`."""
+    """Adds decoded `frame` against source frame k of `src` (a Y4M) to `acc`; a full-range
+    frame (a JPEG: yuvj*) is compared with the source stretched to full range."""
     y, u, v = planes(frame)
     ry, ru, rv = src.frame(k)
+    if frame.format.name.startswith("yuvj"):
+        ry, ru, rv = full_range(ry, False), full_range(ru, True), full_range(rv, True)
     assert y.shape == ry.shape, (y.shape, ry.shape)
     if u.shape != ru.shape:
         u, v = chroma_420(u, src.width, src.height), chroma_420(v, src.width, src.height)

@@ -149,6 +149,15 @@ impl Switches {
 /// delivers them together), later headers (with `enable_idr`) alone or with their IDR (the
 /// simulator: with it), and the 2025-2026 MPP generation (no binary was available).
 pub const HEADER_FIRST_SEPARATE: bool = true;
+/// JPEG (libav backend): the NV12 samples are limited range (video levels, luma 16..235,
+/// chroma 16..240: the test pattern, a Y4M camera, what BT.601 cameras and the H.264 /
+/// H.265 streams, which carry no full-range flag, mean), while a JFIF JPEG is full range
+/// (ITU-T T.871): the samples are stretched to 0..255 before coding, so a JPEG of a picture
+/// decodes to the same RGB as the H.264 / H.265 stream of it. Coding them as they are (false)
+/// makes black decode as (16, 16, 16) and white as 235: washed out. What the K230's ISP
+/// outputs and whether its JPEG encoder converts is not documented (the VENC attribute
+/// `color_gamut` names BT.601 / BT.709 / BT.2020, not a range).
+pub const JPEG_STRETCH_TO_FULL_RANGE: bool = true;
 /// VBR (libav backend): the VBV buffer, in milliseconds of `max_bit_rate`; the VBV rate is
 /// the rest of `max_bit_rate` (750 ms of it a second), so that a second of stream, at most a
 /// second at the VBV rate plus a full buffer, stays under `max_bit_rate`: the MPP's

@@ -51,7 +51,8 @@
 //! One complete baseline JFIF picture (4:2:0, `FFD8` .. `FFD9`) per frame, written straight
 //! into the output buffer, with the IJG quality scale at `mjpeg_quality_factor` (1..99:
 //! higher is better and bigger), which is what the K230's `q_factor` means. The NV12 samples
-//! are coded as they are (no range conversion). `jpeg-encoder` was chosen over libavcodec's
+//! are stretched from video levels to JFIF's full range first
+//! ([`crate::policy::JPEG_STRETCH_TO_FULL_RANGE`]). `jpeg-encoder` was chosen over libavcodec's
 //! `mjpeg` because the latter only has 31 `qscale` steps and no IJG quality mapping, and the
 //! pure-Rust encoder reads NV12 rows directly (no conversion frame).
 
@@ -603,6 +604,34 @@ impl JpegEncoder {
 /// 2x2 again, giving back the NV12 chroma values).
 struct Nv12Rows<'a, 'b>(&'a Picture<'b>);
 
+/// A sample's full-range value: luma 16..235 (`span` 219) or chroma 16..240 around 128
+/// (`span` 224) stretched to 0..255, rounded and clamped.
+const fn stretch(v: u8, low: i32, span: i32) -> u8 {
+    let x = ((v as i32 - low) * 255 * 2 + span) / (2 * span);
+    if x < 0 {
+        0
+    } else if x > 255 {
+        255
+    } else {
+        x as u8
+    }
+}
+
+/// Lookup tables of [`stretch`]: luma, chroma (identity when the policy is off).
+const RANGE_LUT: [[u8; 256]; 2] = {
+    let mut t = [[0u8; 256]; 2];
+    let mut i = 0;
+    while i < 256 {
+        let v = i as u8;
+        let full = crate::policy::JPEG_STRETCH_TO_FULL_RANGE;
+        t[0][i] = if full { stretch(v, 16, 219) } else { v };
+        // Chroma: 128 stays 128 (the offset of 16 then centres it: (128-16)*255/224 = 127.5).
+        t[1][i] = if full { stretch(v, 16, 224) } else { v };
+        i += 1;
+    }
+    t
+};
+
 impl jpeg_encoder::ImageBuffer for Nv12Rows<'_, '_> {
     fn get_jpeg_color_type(&self) -> jpeg_encoder::JpegColorType {
         jpeg_encoder::JpegColorType::Ycbcr
@@ -623,17 +652,18 @@ impl jpeg_encoder::ImageBuffer for Nv12Rows<'_, '_> {
         let pairs = w / 2;
         let crow = (y / 2).min((h / 2).max(1) - 1);
         let luma = &p.y[y * p.y_stride..][..w];
-        buffers[0].extend_from_slice(luma);
+        let [ylut, clut] = &RANGE_LUT;
+        buffers[0].extend(luma.iter().map(|&v| ylut[usize::from(v)]));
         if pairs == 0 || h < 2 {
-            buffers[1].extend(std::iter::repeat_n(128, w));
-            buffers[2].extend(std::iter::repeat_n(128, w));
+            buffers[1].extend(std::iter::repeat_n(clut[128], w));
+            buffers[2].extend(std::iter::repeat_n(clut[128], w));
             return;
         }
         let uv = &p.uv[crow * p.uv_stride..][..2 * pairs];
         for x in 0..w {
             let i = (x / 2).min(pairs - 1) * 2;
-            buffers[1].push(uv[i]);
-            buffers[2].push(uv[i + 1]);
+            buffers[1].push(clut[usize::from(uv[i])]);
+            buffers[2].push(clut[usize::from(uv[i + 1])]);
         }
     }
 }
