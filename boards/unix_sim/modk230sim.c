@@ -249,7 +249,7 @@ static mp_obj_t k230sim_stats(void) {
     k230_sim_stats st;
     memset(&st, 0, sizeof(st));
     k230_sim_get_stats(&st);
-    mp_obj_t d = mp_obj_new_dict(11);
+    mp_obj_t d = mp_obj_new_dict(12);
     k230sim_dict_set(d, MP_QSTR_venc_channels_created, mp_obj_new_int_from_uint(st.venc_channels_created));
     k230sim_dict_set(d, MP_QSTR_venc_channels_started, mp_obj_new_int_from_uint(st.venc_channels_started));
     k230sim_dict_set(d, MP_QSTR_venc_streams_held, mp_obj_new_int_from_uint(st.venc_streams_held));
@@ -261,6 +261,19 @@ static mp_obj_t k230sim_stats(void) {
     k230sim_dict_set(d, MP_QSTR_vb_inited, mp_obj_new_int_from_uint(st.vb_inited));
     k230sim_dict_set(d, MP_QSTR_vicap_running, mp_obj_new_int_from_uint(st.vicap_running));
     k230sim_dict_set(d, MP_QSTR_venc_channels_requested, mp_obj_new_int_from_uint(st.venc_channels_requested));
+    // Per VENC channel: None (not created) or the pictures it dropped and why.
+    mp_obj_t drops[4];
+    for (uint32_t chn = 0; chn < 4; chn++) {
+        uint64_t n[2];
+        if (k230_sim_venc_drops(chn, n) != 0) {
+            drops[chn] = mp_const_none;
+            continue;
+        }
+        drops[chn] = mp_obj_new_dict(2);
+        k230sim_dict_set(drops[chn], MP_QSTR_frame_rate, mp_obj_new_int_from_ull(n[0]));
+        k230sim_dict_set(drops[chn], MP_QSTR_too_large, mp_obj_new_int_from_ull(n[1]));
+    }
+    k230sim_dict_set(d, MP_QSTR_venc_dropped, mp_obj_new_tuple(4, drops));
     return d;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);

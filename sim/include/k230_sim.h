@@ -73,6 +73,9 @@ void k230_sim_fault_clear(void);
 uint32_t k230_sim_fault_fired(void);
 
 void k230_sim_get_stats(k230_sim_stats *out);
+/* Pictures VENC channel chn dropped: out[0] by frame-rate conversion, out[1] for not fitting
+ * an output buffer. 0, or -1 if the channel is not created. */
+int32_t k230_sim_venc_drops(uint32_t chn, uint64_t *out);
 
 /* Run-time policies (sim/src/policy.rs Switches) for channels created from now on:
  * "frame_rate" = "keep" | "drop", "header" = "with-idr" | "first-separate". set returns 0,

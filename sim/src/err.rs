@@ -37,3 +37,11 @@ pub fn code(r: KResult) -> k_s32 {
         Err(e) => e,
     }
 }
+
+/// A code as the K230 names it, with its value: `K_ERR_VENC_ILLEGAL_PARAM (0xa0098003)`.
+pub fn name(code: k_s32) -> String {
+    match core_err::MppError::from_code(code) {
+        Some(e) => e.to_string(),
+        None => format!("{code:#x}"),
+    }
+}

@@ -685,6 +685,27 @@ pub unsafe extern "C" fn k230_sim_get_stats(out: *mut K230SimStats) {
     }
 }
 
+/// The pictures VENC channel `chn` dropped: `out[0]` by frame-rate conversion (the `drop`
+/// frame-rate policy), `out[1]` because they did not fit in an output buffer. 0, or -1 when
+/// the channel is not created (`out` untouched).
+///
+/// # Safety
+/// `out` is NULL or points to two writable `uint64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn k230_sim_venc_drops(chn: u32, out: *mut u64) -> i32 {
+    let Some(c) = venc::counters(chn) else {
+        return -1;
+    };
+    if !out.is_null() {
+        // SAFETY: two writable u64, per the function contract.
+        unsafe {
+            *out = c.dropped_rate;
+            *out.add(1) = c.dropped_large;
+        }
+    }
+    0
+}
+
 /// Selects the codec backend for channels created from now on: 0, -1 if unknown, or -2 if
 /// this simulator was built without it (`libav` without the crate's `libav` feature).
 ///

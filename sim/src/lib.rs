@@ -190,6 +190,7 @@
 
 pub mod arena;
 pub mod codec;
+pub mod diag;
 pub mod err;
 pub mod fault;
 pub mod ffi;

@@ -132,6 +132,25 @@ impl Global {
         }
     }
 
+    /// [`Global::wait_within`], but a wait with no deadline returns every `every` (so its
+    /// caller can look at why it waits); `Ok` then.
+    pub fn wait_polling<'a>(
+        &self,
+        guard: MutexGuard<'a, Sim>,
+        timeout: Timeout,
+        expired: k_s32,
+        every: std::time::Duration,
+    ) -> KResult<MutexGuard<'a, Sim>> {
+        if timeout.deadline.is_some() || timeout.milli_sec == 0 {
+            return self.wait_within(guard, timeout, expired);
+        }
+        let (g, _) = self
+            .cv
+            .wait_timeout(guard, every)
+            .unwrap_or_else(|e| e.into_inner());
+        Ok(g)
+    }
+
     /// One round of a blocking call's wait: waits for a notification within `timeout` and
     /// returns the guard, with which the caller re-checks its condition; `Err(expired)` when
     /// the timeout does not allow waiting (0) or has run out.

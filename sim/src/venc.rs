@@ -104,6 +104,13 @@ pub(crate) struct Chn {
     release_pts: u64,
     dropped_rate: u64,
     dropped_large: u64,
+    /// Diagnostics ([`crate::diag`]): since when get_stream / send_frame calls that wait
+    /// have found nothing (reset by a delivery / a free buffer), `dropped_large` then, when
+    /// the last explanation was printed, and whether the size mismatch was explained.
+    stuck: Option<(std::time::Instant, u64)>,
+    full_since: Option<std::time::Instant>,
+    said_at: Option<std::time::Instant>,
+    said_mismatch: bool,
     enc: Box<dyn Encoder>,
     spans: Vec<PackSpan>,
     /// The backend `enc` came from (a rotation opens it again at the coded size).
@@ -305,6 +312,10 @@ fn new_chn(
         release_pts: 0,
         dropped_rate: 0,
         dropped_large: 0,
+        stuck: None,
+        full_since: None,
+        said_at: None,
+        said_mismatch: false,
         enc,
         spans: Vec::with_capacity(MAX_PACKS),
         backend,
@@ -696,7 +707,23 @@ fn pull_bound(sim: &mut Sim, c: usize) -> KResult {
     match vicap[b.dev].live_size(b.chn) {
         None => return Ok(()), // not running (yet): frames may still come
         Some(size) if size != (ch.cfg.width, ch.cfg.height) => {
-            return Err(policy::BOUND_SIZE_MISMATCH)
+            if !ch.said_mismatch {
+                ch.said_mismatch = true;
+                crate::diag::say(&format!(
+                    "VENC channel {c}: GetStream answers {}: the sensor linked to it \
+                     (device {}, channel {}) delivers {}x{} pictures, the channel codes {}x{} \
+                     (the K230 does not scale between sensor and encoder: give the sensor \
+                     channel the encoder's size with set_framesize)",
+                    err::name(policy::BOUND_SIZE_MISMATCH),
+                    b.dev,
+                    b.chn,
+                    size.0,
+                    size.1,
+                    ch.cfg.width,
+                    ch.cfg.height
+                ));
+            }
+            return Err(policy::BOUND_SIZE_MISMATCH);
         }
         Some(_) => {}
     }
@@ -775,6 +802,7 @@ pub(crate) fn send_frame(
             return Ok(());
         }
         if let Some(buf) = ch.free_buf() {
+            ch.full_since = None;
             ch.rate_acc = acc;
             return match encode_frame(&sim.arena, ch, input, buf) {
                 Ok(()) => Ok(()),
@@ -785,7 +813,15 @@ pub(crate) fn send_frame(
                 Err(EncodeError::BadInput) => Err(err::venc(num::BADADDR)),
             };
         }
-        guard = g.wait_within(guard, timeout, policy::SEND_FRAME_FULL)?;
+        if milli_sec != 0 {
+            explain_full(ch, c);
+        }
+        guard = g.wait_polling(
+            guard,
+            timeout,
+            policy::SEND_FRAME_FULL,
+            crate::diag::POLL_EVERY,
+        )?;
     }
 }
 
@@ -879,12 +915,100 @@ pub(crate) fn get_stream(
         let pulled = pull_bound(&mut guard, c);
         let ch = chn_mut(&mut guard, c)?;
         if !ch.queue.is_empty() {
+            ch.stuck = None;
             deliver(ch, stream);
             return Ok(());
         }
         pulled?;
-        guard = g.wait_within(guard, timeout, policy::GET_STREAM_TIMEOUT)?;
+        if milli_sec != 0 {
+            explain_empty(&mut guard, c);
+        }
+        guard = g.wait_polling(
+            guard,
+            timeout,
+            policy::GET_STREAM_TIMEOUT,
+            crate::diag::POLL_EVERY,
+        )?;
     }
+}
+
+/// Whether the last explanation of channel `ch` is older than [`crate::diag::REPEAT_EVERY`]
+/// (and then notes that one is printed now).
+fn may_explain(ch: &mut Chn, now: std::time::Instant) -> bool {
+    if ch
+        .said_at
+        .is_some_and(|t| now - t < crate::diag::REPEAT_EVERY)
+    {
+        return false;
+    }
+    ch.said_at = Some(now);
+    true
+}
+
+/// get_stream of channel `c` found nothing: once the waits have lasted
+/// [`crate::diag::STUCK_AFTER`], says on stderr why nothing can arrive.
+fn explain_empty(sim: &mut Sim, c: usize) {
+    let now = std::time::Instant::now();
+    let Some(ch) = sim.venc[c].as_deref_mut() else {
+        return;
+    };
+    let (since, dropped_before) = *ch.stuck.get_or_insert((now, ch.dropped_large));
+    if now - since < crate::diag::STUCK_AFTER || !may_explain(ch, now) {
+        return;
+    }
+    let ch = &*ch;
+    let free = ch.bufs.iter().filter(|b| b.state == BufState::Free).count();
+    let dropped = ch.dropped_large - dropped_before;
+    let why = if !ch.bufs.is_empty() && free == 0 {
+        format!(
+            "all {} output buffers are held by {} stream(s) taken with GetStream and not \
+             released: call ReleaseStream(chn, streamData) after each GetStream",
+            ch.bufs.len(),
+            ch.held.len()
+        )
+    } else if dropped > 0 {
+        format!(
+            "its last {dropped} picture(s) were dropped, each larger than an output buffer \
+             ({} bytes): lower mjpeg_quality_factor or bit_rate, or size the buffers for a \
+             larger picture with SetOutBufs",
+            ch.bufs.first().map_or(0, |b| b.size)
+        )
+    } else {
+        match &sim.binds[c] {
+            None => "no sensor is linked to it (MediaManager.link) and no frame came with \
+                     SendFrame"
+                .to_string(),
+            Some(b) if sim.vicap[b.dev].live_size(b.chn).is_none() => format!(
+                "the sensor linked to it (device {}, channel {}) is not running: call \
+                 sensor.run()",
+                b.dev, b.chn
+            ),
+            Some(_) => "its linked sensor is running, yet no picture came".to_string(),
+        }
+    };
+    crate::diag::say(&format!(
+        "VENC channel {c}: GetStream has waited {} s for a stream: {why}",
+        (now - since).as_secs()
+    ));
+}
+
+/// send_frame of channel `c` found no free output buffer: once that has lasted
+/// [`crate::diag::STUCK_AFTER`], says on stderr who holds them.
+fn explain_full(ch: &mut Chn, c: usize) {
+    let now = std::time::Instant::now();
+    let since = *ch.full_since.get_or_insert(now);
+    if now - since < crate::diag::STUCK_AFTER || !may_explain(ch, now) {
+        return;
+    }
+    crate::diag::say(&format!(
+        "VENC channel {c}: SendFrame has found no free output buffer for {} s: {} of the {} \
+         hold encoded frames not yet taken with GetStream, {} stream(s) were taken and not \
+         released (ReleaseStream)",
+        (now - since).as_secs(),
+        ch.queue.len(),
+        ch.bufs.len(),
+        ch.held.len()
+    ));
 }
 
 /// `kd_mpi_venc_release_stream`.
