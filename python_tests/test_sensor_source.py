@@ -1,6 +1,8 @@
-"""The simulated sensor plays a Y4M file (K230_SIM_Y4M, or _k230sim.sensor_source(path)):
-frame k of the sensor is file frame k mod N, as NV12 with the UV plane at
-ALIGN_UP(w*h, 4096), exactly the file's samples."""
+"""The simulated sensor plays a camera file (K230_SIM_CAMERA, its earlier name K230_SIM_Y4M,
+or _k230sim.sensor_source(path)): any video or picture libav decodes. Frame k of the sensor
+is file picture k mod N, as NV12 with the UV plane at ALIGN_UP(w*h, 4096): exactly the
+file's samples for a Y4M of the channel's size, scaled to every other size, full-range
+pictures (JPEG, PNG) brought to video levels."""
 
 import numpy as np
 import pytest
@@ -128,21 +130,82 @@ assert code_of(_k230sim.sensor_source, {str(tmp_path / 'empty.y4m')!r}) == {NOT_
 assert code_of(_k230sim.sensor_source, {str(src.path)!r}) == 0
 """
     out = run_libav(snap_script(body), tmp_path)
-    assert "missing.y4m" in out and "C444" in out, out   # the messages say what is wrong
+    # The messages say what is wrong (a 4:4:4 header over 4:2:0 data holds no whole picture).
+    assert "missing.y4m: No such file" in out and "c444.y4m: no picture can be decoded" in out, out
 
 
-def test_sensor_size_must_match_the_file(tmp_path, src):
-    # A channel configured at another size than the file: the sensor does not start.
-    body = TRY + """
+def test_the_file_is_scaled_to_each_channel(tmp_path, src):
+    # Two channels of one sensor at other sizes than the file: both show it, scaled.
+    big, small = tmp_path / "big.nv12", tmp_path / "small.nv12"
+    body = f"""
 sensor = Sensor()
 sensor.reset()
 sensor.set_framesize(width=640, height=480)
 sensor.set_pixformat(Sensor.YUV420SP)
-assert code_of(sensor.run) == %d
-assert _k230sim.stats()["vicap_running"] == 0
-""" % ILLEGAL_PARAM
-    out = run_libav(snap_script(body), tmp_path, env={"K230_SIM_Y4M": str(src.path)})
-    assert "OSError 0xa0158003" in out
+sensor.set_framesize(width=160, height=120, chn=CAM_CHN_ID_1)
+sensor.set_pixformat(Sensor.YUV420SP, chn=CAM_CHN_ID_1)
+sensor.run()
+for chn, out, w, h in ((CAM_CHN_ID_0, {str(big)!r}, 640, 480), (CAM_CHN_ID_1, {str(small)!r}, 160, 120)):
+    img = sensor.snapshot(chn=chn)
+    with open(out, "wb") as f:
+        f.write(uctypes.bytearray_at(img.virtaddr(0), w * h))
+        f.write(uctypes.bytearray_at(img.virtaddr(1), w * h // 2))
+sensor.stop()
+"""
+    run_libav(snap_script(body), tmp_path, env={"K230_SIM_CAMERA": str(src.path)})
+    ry = src.frame(0)[0].astype(np.float32)
+    for out, (w, h) in ((big, (640, 480)), (small, (160, 120))):
+        y, _ = next(nv12_frames(out, w, h))
+        # Back to the file's size, the picture is the file's (bilinear scaling twice).
+        back = y.astype(np.float32).reshape(H, h // H, W, w // W).mean(axis=(1, 3)) if w > W else \
+            np.kron(y.astype(np.float32), np.ones((H // h, W // w)))
+        mean_err = float(np.abs(back - ry).mean())
+        assert mean_err < 12, (w, h, mean_err)
+        assert abs(float(y.mean()) - float(ry.mean())) < 2, (w, h, y.mean(), ry.mean())
+
+
+def write_video(path, frames, fps=25, codec="libx264"):
+    """An MP4 / MKV whose frame k is a flat grey of level 40 + 20 k (full range RGB)."""
+    import av
+    with av.open(str(path), "w") as c:
+        st = c.add_stream(codec, rate=fps)
+        st.width, st.height, st.pix_fmt = 320, 240, "yuv420p"
+        for k in range(frames):
+            img = np.full((240, 320, 3), 40 + 20 * k, dtype=np.uint8)
+            for p in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in st.encode():
+            c.mux(p)
+
+
+@pytest.mark.parametrize("kind", ["mp4", "mkv", "png", "jpg"])
+def test_videos_and_pictures_of_any_kind(tmp_path, kind):
+    from PIL import Image
+    path = tmp_path / f"camera.{kind}"
+    if kind in ("mp4", "mkv"):
+        write_video(path, 4)
+        levels = [40 + 20 * k for k in range(4)]
+    else:
+        Image.fromarray(np.full((90, 160, 3), 200, dtype=np.uint8)).save(path)
+        levels = [200]
+    out = tmp_path / "frames.nv12"
+    run_libav(snap_script(f"snap({str(out)!r}, 6)"), tmp_path, env={"K230_SIM_CAMERA": str(path)})
+    frames = list(nv12_frames(out))
+    assert len(frames) == 6
+    for k, (y, uv) in enumerate(frames):
+        grey = levels[k % len(levels)]
+        # Full-range RGB grey g is video-level luma 16 + g * 219 / 255; chroma neutral.
+        want = 16 + grey * 219 / 255
+        assert abs(float(y.mean()) - want) < 3, (kind, k, float(y.mean()), want)
+        assert abs(float(uv.mean()) - 128) < 3, (kind, k, float(uv.mean()))
+
+
+def test_a_missing_camera_file_is_one_clear_error(tmp_path):
+    body = TRY + """
+print(code_of(_k230sim.sensor_source, "/no/such/camera.mp4"))
+"""
+    out = run_libav(snap_script(body), tmp_path)
+    assert "OSError 0xa0158005 k230_sim_vicap_set_source: 0xa0158005: /no/such/camera.mp4: No such file or directory" in out, out
 
 
 def test_env_var_naming_a_missing_file_fails_at_sensor_start(tmp_path):

@@ -8,8 +8,8 @@
 #           make bench --callgrind)
 #   rustup: riscv64gc-unknown-linux-gnu, riscv64gc-unknown-none-elf; components clippy, rustfmt
 #   pip:    pytest
-#   apt, only when sim/Cargo.toml uses FFmpeg (the libav codec backend): libavcodec-dev,
-#           libavformat-dev, libavutil-dev, pkg-config
+#   apt, only when sim/Cargo.toml uses FFmpeg (the libav codec backend and camera files):
+#           libavcodec-dev, libavformat-dev, libavutil-dev, libswscale-dev, pkg-config
 #
 # Environment: CARGO is not used here; RUSTUP (default rustup), PYTHON (default python3).
 set -euo pipefail
@@ -24,7 +24,7 @@ fi
 # The simulator's libav codec backend (x264/x265/mjpeg through FFmpeg), when the sim crate
 # uses it: the FFmpeg development files and pkg-config.
 if grep -qs 'ffmpeg' "$ROOT/sim/Cargo.toml"; then
-    APT_PACKAGES+=(libavcodec-dev libavformat-dev libavutil-dev pkg-config)
+    APT_PACKAGES+=(libavcodec-dev libavformat-dev libavutil-dev libswscale-dev pkg-config)
 fi
 RUST_TARGETS=(riscv64gc-unknown-linux-gnu riscv64gc-unknown-none-elf)
 RUSTUP=${RUSTUP:-rustup}
@@ -85,8 +85,9 @@ done
 
 # --- python packages --------------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found"
-# pytest runs the suite; PyAV (which bundles FFmpeg's decoders) and numpy check the streams.
-if ! "$PYTHON" -c 'import pytest, av, numpy' >/dev/null 2>&1; then
+# pytest runs the suite; PyAV (which bundles FFmpeg's decoders) and numpy check the streams;
+# Pillow and matplotlib draw the runner's contact sheets and bitrate plots.
+if ! "$PYTHON" -c 'import pytest, av, numpy, PIL, matplotlib' >/dev/null 2>&1; then
     log "installing python packages: python_tests/requirements.txt"
     installed_something=1
     # Debian's system python refuses pip installs outside a venv (PEP 668); a user-level

@@ -278,6 +278,19 @@ static mp_obj_t k230sim_stats(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
 
+// _k230sim.stop_requested() -> bool: the run was stopped after K230_SIM_STOP_AFTER sensor
+// frames (scripts/k230sim run --frames), the KeyboardInterrupt being that stop.
+static mp_obj_t k230sim_stop_requested(void) {
+    return mp_obj_new_bool(k230_sim_stop_requested());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stop_requested_obj, k230sim_stop_requested);
+
+// _k230sim.frames_taken() -> int: sensor frames delivered so far.
+static mp_obj_t k230sim_frames_taken(void) {
+    return mp_obj_new_int_from_ull(k230_sim_frames_taken());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_frames_taken_obj, k230sim_frames_taken);
+
 // ---- between two scripts: the firmware's teardown, and the live-resource report ------------
 
 // With K230_SIM_LIVE_REPORT=<file>, the program does at exit what the CanMV firmware does
@@ -418,6 +431,8 @@ static const mp_rom_map_elem_t k230sim_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_fault), MP_ROM_PTR(&k230sim_fault_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault_clear), MP_ROM_PTR(&k230sim_fault_clear_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&k230sim_stats_obj) },
+    { MP_ROM_QSTR(MP_QSTR_stop_requested), MP_ROM_PTR(&k230sim_stop_requested_obj) },
+    { MP_ROM_QSTR(MP_QSTR_frames_taken), MP_ROM_PTR(&k230sim_frames_taken_obj) },
     { MP_ROM_QSTR(MP_QSTR_fault_fired), MP_ROM_PTR(&k230sim_fault_fired_obj) },
     { MP_ROM_QSTR(MP_QSTR_backend), MP_ROM_PTR(&k230sim_backend_obj) },
 };

@@ -2,7 +2,8 @@
 
 Start-code splitting, emulation-prevention removal, an MSB-first exp-Golomb reader, and the
 parsers of the H.264 SPS / PPS / slice header and the H.265 SPS profile / PPS / slice header.
-Standard library only: scripts/stream_summary.py uses it too.
+Standard library only: scripts/k230report.py uses it too (the one H.264 / H.265 parser of the
+project's Python; the simulator's Rust has its own, sim/src/codec/nal.rs).
 """
 
 
@@ -538,3 +539,70 @@ def slice_qps(codec, data):
         elif is_slice(t):
             out.append(slice_of(r, sps, pps))
     return out
+
+
+def classify_nal(nal, codec):
+    """(kind, starts_picture) of one NAL unit; kind is 'header', 'I', 'P' or 'other'."""
+    if codec == "h264":
+        t = h264_nal_type(nal)
+        first = len(nal) > 1 and bool(nal[1] & 0x80)
+        if t in H264_PARAM_SETS:
+            return "header", False
+        if t == 5:
+            return "I", first
+        if t == 1:
+            return "P", first
+        return "other", False
+    t = h265_nal_type(nal)
+    first = len(nal) > 2 and bool(nal[2] & 0x80)
+    if t in H265_PARAM_SETS:
+        return "header", False
+    if 16 <= t <= 21:
+        return "I", first
+    if 0 <= t <= 9:
+        return "P", first
+    return "other", False
+
+
+def stream_counts(data, codec, per_nal=None):
+    """Counts of a raw stream (`codec` "h264" or "h265") from its NAL unit types, no
+    decoding: frames, I, P, header packs (consecutive parameter sets), other NAL units (SEI,
+    CBR filler) and the GOP lengths. H.264: 7 / 8 are parameter sets, 5 an IDR (I), 1 a P
+    slice; H.265: 32 / 33 / 34 parameter sets, 16..21 IRAP (I), 0..9 other (P) slices. A
+    picture starts at a slice with its first-slice flag set; streams whose slices carry no
+    slice header (the simulator's synthetic backend) count one picture per slice NAL unit.
+
+    per_nal: count every slice NAL unit as a picture (True), only those with the first-slice
+    flag (False), or decide from the stream (None: per NAL unit if no slice has the flag)."""
+    if per_nal is None:
+        s = stream_counts(data, codec, per_nal=False)
+        if s["frames"] == 0 and s["slices"] > 0:
+            s = stream_counts(data, codec, per_nal=True)
+        return s
+    s = {"frames": 0, "slices": 0, "per_nal": per_nal, "I": 0, "P": 0, "header": 0, "other": 0, "nal_units": 0, "gops": []}
+    in_header = False
+    since_i = None
+    for nal in nal_units(data):
+        s["nal_units"] += 1
+        kind, starts_picture = classify_nal(nal, codec)
+        if kind == "header":
+            if not in_header:
+                s["header"] += 1  # consecutive parameter sets form one header pack
+            in_header = True
+            continue
+        in_header = False
+        if kind == "other":
+            s["other"] += 1
+            continue
+        s["slices"] += 1
+        if not (starts_picture or per_nal):
+            continue  # a further slice of the same picture
+        s["frames"] += 1
+        s[kind] += 1
+        if kind == "I":
+            if since_i is not None:
+                s["gops"].append(since_i)
+            since_i = 1
+        elif since_i is not None:
+            since_i += 1
+    return s

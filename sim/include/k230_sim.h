@@ -73,6 +73,10 @@ void k230_sim_fault_clear(void);
 uint32_t k230_sim_fault_fired(void);
 
 void k230_sim_get_stats(k230_sim_stats *out);
+/* 1 once the stop asked for with K230_SIM_STOP_AFTER was sent (SIGINT), else 0. */
+int32_t k230_sim_stop_requested(void);
+/* Sensor frames delivered so far (the newest frame number of any sensor channel). */
+uint64_t k230_sim_frames_taken(void);
 /* Pictures VENC channel chn dropped: out[0] by frame-rate conversion, out[1] for not fitting
  * an output buffer. 0, or -1 if the channel is not created. */
 int32_t k230_sim_venc_drops(uint32_t chn, uint64_t *out);

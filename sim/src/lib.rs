@@ -16,8 +16,8 @@
 //! - **VICAP** ([`vicap`]): three sensor devices with three channels each, each channel in
 //!   its own size and pixel format ([`vicap::format`]: NV12 with the K230 layout, UV plane
 //!   at `ALIGN_UP(w * h, 4096)`; packed or planar RGB888): a deterministic moving colour
-//!   test pattern ([`vicap::render_pattern`]), or the frames of a Y4M file ([`y4m`]; see
-//!   *Sensor source* below), mirrored / flipped per device; frames handed out as
+//!   test pattern ([`vicap::render_pattern`]), or the pictures of a camera file ([`camera`];
+//!   see *Sensor source* below), mirrored / flipped per device; frames handed out as
 //!   `kd_mpi_vicap_dump_frame` describes them (`k_video_frame_info`); the CSI-bus claim of
 //!   CanMV's Sensor layer.
 //! - **VENC** ([`venc`]): four channels with the K230 state rules and error codes, output
@@ -78,17 +78,17 @@
 //! - Default: the moving colour test pattern ([`vicap::render_pattern`]): 8 colour bars, a
 //!   scrolling luma gradient band, a square with its own chroma moving 4 px right and 2 px
 //!   down per frame; a pure function of (width, height, frame index).
-//! - Y4M: the environment variable `K230_SIM_Y4M=<path>` (read at start-up and on every
-//!   reset), or `k230_sim_vicap_set_source(path)` (Python: `_k230sim.sensor_source(path)`;
-//!   NULL / None / "" selects the test pattern again) for devices started from then on.
-//!   8-bit 4:2:0 only (`C420`, `C420jpeg`, `C420mpeg2`, `C420paldv`, or no `C` tag); the
-//!   file's frame rate is ignored (the sensor's fps gives the pts). Sensor frame `k` is file
-//!   frame `k mod N` (the file loops), converted to NV12 at the configured size. The file
-//!   is opened and indexed by set_source (and again by each vicap start): unreadable VICAP
-//!   `UNEXIST` (0xa0158005); not Y4M, no complete frame or not 8-bit 4:2:0 VICAP
-//!   `NOT_SUPPORT` (0xa0158008). vicap start fails with VICAP `ILLEGAL_PARAM`
-//!   (0xa0158003) when a configured channel's size differs from the file's (no scaling),
-//!   and nothing is left running. `k230_sim_vicap_error()` describes the last such failure;
+//! - A camera file: the environment variable `K230_SIM_CAMERA=<path>` (`K230_SIM_Y4M`, its
+//!   earlier name, is still read; both at start-up and on every reset), or
+//!   `k230_sim_vicap_set_source(path)` (Python: `_k230sim.sensor_source(path)`; NULL / None /
+//!   "" selects the test pattern again) for devices started from then on. Any video or
+//!   picture libav decodes (MP4, MKV, Y4M, PNG, JPEG, ...), decoded on demand, looping, scaled
+//!   to each channel's size ([`camera`]; the file's frame rate is ignored unless
+//!   [`policy::CAMERA_BY_FRAME`] is false: the sensor's fps gives the pts). The file is opened
+//!   and its first picture decoded by set_source (and again by each vicap start): unreadable
+//!   VICAP `UNEXIST` (0xa0158005); no decodable picture, or a simulator built without libav,
+//!   VICAP `NOT_SUPPORT` (0xa0158008), and nothing is left running.
+//!   `k230_sim_vicap_error()` describes the last such failure;
 //!   the `_k230sim` bindings put it into the `OSError` message.
 //!
 //! # Choices where the facts are UNCERTAIN or silent
@@ -189,6 +189,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod arena;
+pub mod camera;
 pub mod codec;
 pub mod diag;
 pub mod err;
@@ -196,13 +197,13 @@ pub mod fault;
 pub mod ffi;
 mod ide;
 pub mod policy;
+pub mod runctl;
 mod state;
 pub mod stats;
 pub mod sys;
 pub mod vb;
 pub mod venc;
 pub mod vicap;
-pub mod y4m;
 
 pub(crate) use state::Sim;
 pub use stats::K230SimStats;

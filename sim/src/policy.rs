@@ -41,14 +41,17 @@ pub const VICAP_DEFAULT_FPS: u32 = 30;
 pub const REPORTED_QP: u32 = 30;
 /// I frames are this many times the average frame size (capped so P frames stay positive).
 pub const I_FRAME_FACTOR: u64 = 3;
-/// VICAP start / set_source: the Y4M file cannot be opened or read (VICAP `UNEXIST`).
-pub const Y4M_UNREADABLE: k_s32 = err::vicap(num::UNEXIST);
-/// VICAP start / set_source: not a Y4M stream, no complete frame, or not 8-bit 4:2:0
-/// (VICAP `NOT_SUPPORT`).
-pub const Y4M_UNSUPPORTED: k_s32 = err::vicap(num::NOT_SUPPORT);
-/// VICAP start: a configured channel's size differs from the Y4M frame size (VICAP
-/// `ILLEGAL_PARAM`; the simulator does not scale).
-pub const Y4M_SIZE_MISMATCH: k_s32 = err::vicap(num::ILLEGAL_PARAM);
+/// VICAP start / set_source: the camera file cannot be opened or read (VICAP `UNEXIST`).
+pub const CAMERA_UNREADABLE: k_s32 = err::vicap(num::UNEXIST);
+/// VICAP start / set_source: libav finds no picture it can decode in the camera file, or the
+/// simulator was built without libav (VICAP `NOT_SUPPORT`).
+pub const CAMERA_UNSUPPORTED: k_s32 = err::vicap(num::NOT_SUPPORT);
+/// Camera files ([`crate::camera`]): sensor frame `i` shows source picture `i` (true: the
+/// file's pictures one per sensor frame, whatever the two frame rates, as the earlier Y4M
+/// source did; a 30 fps video on a 60 fps sensor then plays twice as fast), or the picture
+/// of the same time (false: `i * source_fps / sensor_fps`, pictures repeated or skipped).
+/// Frame by frame keeps a test's decoded frame `k` equal to source picture `k`.
+pub const CAMERA_BY_FRAME: bool = true;
 /// `kd_mpi_venc_request_chn` (2025 ABI) hands out the lowest channel that is neither requested
 /// nor created (true), or the lowest one not requested, whatever was created by number
 /// (false). Evidence: none either way (facts sheet 1.4: the allocation is in the binary MPP

@@ -6,10 +6,10 @@
 //! block size `ALIGN_UP(uv_off + w * h / 2, 4096)`; or packed / planar RGB888).
 //!
 //! Frame content is a pure function of (width, height, frame index), see [`render_pattern`],
-//! or, when a Y4M source is selected (`k230_sim_vicap_set_source`, `K230_SIM_Y4M`), frame
-//! `i % N` of that file ([`crate::y4m`]), whose size every configured channel of the device
-//! must match; then mirrored and / or flipped as the device's mirror mask said when it
-//! started ([`format::mirror_nv12`]), and converted to the channel's format.
+//! or, when a camera file is selected (`k230_sim_vicap_set_source`, `K230_SIM_CAMERA`), a
+//! picture of that file ([`crate::camera`]: any video or picture libav decodes, looping,
+//! scaled to each channel's size); then mirrored and / or flipped as the device's mirror
+//! mask said when it started ([`format::mirror_nv12`]), and converted to the channel's format.
 //! Frame `i` has pts `i * 1_000_000 / fps` microseconds. Time is virtual: nothing is paced,
 //! frames are produced when asked for (dump_frame, or a bound VENC channel's get_stream).
 //!
@@ -20,16 +20,19 @@
 pub mod format;
 
 use crate::arena::Arena;
+use crate::camera::{self, Camera, CameraError};
 use crate::err::{self, num, KResult};
 use crate::policy;
-use crate::y4m::{Y4m, Y4mError};
 use crate::Sim;
 use format::{layout, Layout, FORMATS, MIRROR_H, MIRROR_V};
 use k230_venc::mpp::{k_video_frame_info, K_ID_VI, PIXEL_FORMAT_YUV_SEMIPLANAR_420};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Environment variable naming a Y4M file to use instead of the test pattern.
+/// Environment variable naming a camera file (video or picture) to use instead of the test
+/// pattern.
+pub const CAMERA_ENV: &str = "K230_SIM_CAMERA";
+/// The earlier name of [`CAMERA_ENV`], still read (when `K230_SIM_CAMERA` is not set).
 pub const Y4M_ENV: &str = "K230_SIM_Y4M";
 
 /// Sensor devices.
@@ -199,8 +202,8 @@ pub(crate) struct Dev {
     /// Mirror mask of the current run (taken at start).
     run_mirror: u32,
     running: bool,
-    /// The Y4M file this run reads (opened at start), or `None` for the test pattern.
-    source: Option<Y4m>,
+    /// The camera file this run reads (opened at start), or `None` for the test pattern.
+    source: Option<Camera>,
     /// The claim on the device's CSI bus ([`claim`]), 0 if free. Survives [`reset`].
     owner: u32,
 }
@@ -222,18 +225,20 @@ impl Default for Dev {
 /// Where sensor frames come from, chosen for devices started from now on.
 #[derive(Debug, Default)]
 pub(crate) struct Source {
-    /// Y4M file, or `None` for the test pattern.
+    /// Camera file, or `None` for the test pattern.
     pub path: Option<PathBuf>,
     /// Text of the last source error (empty if none), for messages.
     pub error: std::ffi::CString,
 }
 
 impl Source {
-    /// The source named by `K230_SIM_Y4M` (unset or empty: the test pattern).
+    /// The source named by `K230_SIM_CAMERA`, else `K230_SIM_Y4M` (unset or empty: the
+    /// test pattern).
     pub fn from_env() -> Self {
         Source {
-            path: std::env::var_os(Y4M_ENV)
-                .filter(|p| !p.is_empty())
+            path: [CAMERA_ENV, Y4M_ENV]
+                .iter()
+                .find_map(|v| std::env::var_os(v).filter(|p| !p.is_empty()))
                 .map(PathBuf::from),
             error: Default::default(),
         }
@@ -245,11 +250,11 @@ impl Source {
     }
 }
 
-/// VICAP code for a Y4M file that cannot be used.
-fn y4m_code(e: &Y4mError) -> i32 {
+/// VICAP code for a camera file that cannot be used.
+fn camera_code(e: &CameraError) -> i32 {
     match e {
-        Y4mError::Io(_) => policy::Y4M_UNREADABLE,
-        Y4mError::Format(_) | Y4mError::Unsupported(_) => policy::Y4M_UNSUPPORTED,
+        CameraError::Io(_) => policy::CAMERA_UNREADABLE,
+        CameraError::Undecodable(_) | CameraError::Unsupported => policy::CAMERA_UNSUPPORTED,
     }
 }
 
@@ -300,21 +305,23 @@ impl Dev {
     }
 }
 
-/// Writes sensor picture `index` (test pattern or Y4M frame), mirrored as `mirror` says, as
-/// NV12 planes of stride `w`.
+/// Writes sensor picture `index` of a sensor at `fps` (test pattern or camera picture),
+/// mirrored as `mirror` says, as NV12 planes of stride `w`.
 fn render_nv12_into(
-    source: Option<&mut Y4m>,
+    source: Option<&mut Camera>,
     (w, h): (u32, u32),
-    index: u64,
+    (index, fps): (u64, u32),
     mirror: u32,
     y: &mut [u8],
     uv: &mut [u8],
 ) -> KResult {
     let stride = w as usize;
     match source {
-        Some(src) => src
-            .read_nv12(index, y, stride, uv, stride)
-            .map_err(|_| policy::Y4M_UNREADABLE)?,
+        Some(src) => {
+            let i = camera::source_index(index, fps, src.fps());
+            src.frame_nv12(i, (w, h), y, uv)
+                .map_err(|e| camera_code(&e))?
+        }
         None => {
             if !render_pattern(w, h, index, y, stride, uv, stride) {
                 return Err(err::vicap(num::NOMEM));
@@ -326,8 +333,8 @@ fn render_nv12_into(
 }
 
 /// Renders sensor frame `index` of (`dev`, `chn`) into the next ring block, in the
-/// channel's format: the test pattern, or frame `index % N` of the device's Y4M file,
-/// mirrored / flipped as the device's current run says.
+/// channel's format: the test pattern, or a picture of the device's camera file, mirrored /
+/// flipped as the device's current run says.
 pub(crate) fn render_into_ring(
     arena: &Arena,
     devs: &mut [Dev; DEVS],
@@ -361,17 +368,18 @@ pub(crate) fn render_into_ring(
     if c.format == PIXEL_FORMAT_YUV_SEMIPLANAR_420 {
         let uv_off = usize::try_from(offset[1]).map_err(|_| nomem)?;
         let (yp, uvp) = mem.split_at_mut(uv_off);
-        render_nv12_into(d.source.as_mut(), (w, h), index, mirror, yp, uvp)?;
+        render_nv12_into(d.source.as_mut(), (w, h), (index, fps), mirror, yp, uvp)?;
     } else {
         let (yl, uvl) = (w as usize * h as usize, w as usize * (h as usize / 2));
         let mut nv12 = vec![0u8; yl + uvl];
         let (yp, uvp) = nv12.split_at_mut(yl);
-        render_nv12_into(d.source.as_mut(), (w, h), index, mirror, yp, uvp)?;
+        render_nv12_into(d.source.as_mut(), (w, h), (index, fps), mirror, yp, uvp)?;
         let planar = c.format == format::PIXEL_FORMAT_RGB_888_PLANAR;
         if !format::nv12_to_rgb(w, h, yp, uvp, planar, mem) {
             return Err(nomem);
         }
     }
+    crate::runctl::frame_taken(index);
     Ok(RingFrame {
         y_phys: block,
         uv_phys: block + offset[1],
@@ -510,21 +518,9 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
     let path = vicap_source.path.clone();
     let source = match path.as_deref() {
         None => None,
-        Some(path) => {
-            let f = Y4m::open(path).map_err(|e| vicap_source.fail(y4m_code(&e), e.to_string()))?;
-            let (fw, fh) = f.size();
-            for (i, c) in dv.chns.iter().enumerate() {
-                if let Some((w, h)) = c.size.filter(|&s| s != (fw, fh)) {
-                    let msg = format!(
-                        "{}: Y4M frames are {fw}x{fh} but sensor {d} channel {i} is {w}x{h} \
-                         (the simulator does not scale)",
-                        path.display()
-                    );
-                    return Err(vicap_source.fail(policy::Y4M_SIZE_MISMATCH, msg));
-                }
-            }
-            Some(f)
-        }
+        Some(path) => Some(
+            Camera::open(path).map_err(|e| vicap_source.fail(camera_code(&e), e.to_string()))?,
+        ),
     };
     for c in &mut dv.chns {
         let Some((w, h)) = c.size else { continue };
@@ -606,14 +602,14 @@ pub(crate) fn dump_frame(
     Ok(())
 }
 
-/// `k230_sim_vicap_set_source`: the Y4M file at `path` (checked now: it must open and hold
-/// at least one complete 8-bit 4:2:0 frame) or, for `None`, the test pattern, for devices
-/// started from now on (a running device keeps its source until it stops).
+/// `k230_sim_vicap_set_source`: the camera file at `path` (checked now: libav must decode a
+/// picture of it) or, for `None`, the test pattern, for devices started from now on (a
+/// running device keeps its source until it stops).
 pub(crate) fn set_source(sim: &mut Sim, path: Option<&Path>) -> KResult {
     let src = &mut sim.vicap_source;
     src.error = Default::default();
     if let Some(p) = path {
-        Y4m::open(p).map_err(|e| src.fail(y4m_code(&e), e.to_string()))?;
+        Camera::open(p).map_err(|e| src.fail(camera_code(&e), e.to_string()))?;
     }
     src.path = path.map(Path::to_path_buf);
     Ok(())

@@ -80,19 +80,25 @@ impl Backend for Libav {
     }
 
     fn open(&self, cfg: &EncConfig) -> Option<Box<dyn Encoder>> {
-        LOG_INIT.call_once(|| {
-            let debug = std::env::var_os(AVLOG_ENV).is_some_and(|v| !v.is_empty());
-            ff::log::set_level(if debug {
-                ff::log::Level::Debug
-            } else {
-                ff::log::Level::Error
-            })
-        });
+        init();
         match cfg.codec {
             Codec::Jpeg => Some(Box::new(JpegEncoder::new(cfg)?)),
             Codec::H264 | Codec::H265 => Some(Box::new(VideoEncoder::open(cfg)?)),
         }
     }
+}
+
+/// Sets FFmpeg's log level once (errors only, or debug with [`AVLOG_ENV`]): before the first
+/// encoder or camera file is opened.
+pub fn init() {
+    LOG_INIT.call_once(|| {
+        let debug = std::env::var_os(AVLOG_ENV).is_some_and(|v| !v.is_empty());
+        ff::log::set_level(if debug {
+            ff::log::Level::Debug
+        } else {
+            ff::log::Level::Error
+        })
+    });
 }
 
 /// x264 profile name for a K230 H.264 profile (1 baseline, 2 main, 3 high).

@@ -180,6 +180,7 @@ pub fn pool_phys(pool: i32) -> u64 {
     crate::state::lock().vb.pools[&(pool as u32)].phys
 }
 /// Selects the codec backend `name` for channels created from now on.
+#[cfg_attr(not(feature = "libav"), allow(dead_code))]
 pub fn select_backend(name: &CStr) {
     // SAFETY: a NUL-terminated string.
     assert_eq!(unsafe { k230_sim_set_backend(name.as_ptr()) }, 0);

@@ -117,8 +117,26 @@ fn source_error() -> String {
         .into_owned()
 }
 
+/// Without libav there is no camera file: set_source refuses it, the test pattern stays.
+#[cfg(not(feature = "libav"))]
 #[test]
-fn y4m_source_loops_and_checks_size() {
+fn camera_files_need_libav() {
+    let _g = setup();
+    let path =
+        std::env::temp_dir().join(format!("k230sim-test-nolibav-{}.y4m", std::process::id()));
+    write_y4m(&path, 128, 64, 3);
+    assert_eq!(set_source(Some(&path)), err::vicap(num::NOT_SUPPORT));
+    assert!(
+        source_error().contains("without libav"),
+        "{}",
+        source_error()
+    );
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[cfg(feature = "libav")]
+#[test]
+fn camera_source_loops_and_scales() {
     let _g = setup();
     let dir = std::env::temp_dir();
     let path = dir.join(format!("k230sim-test-{}.y4m", std::process::id()));
@@ -135,16 +153,7 @@ fn y4m_source_loops_and_checks_size() {
     );
     assert_eq!(set_source(Some(&path)), 0);
     assert_eq!(source_error(), "");
-    // Wrong size: start fails, nothing is left running or allocated.
-    // SAFETY: no pointers.
-    unsafe {
-        assert_eq!(k230_sim_vicap_set_framesize(0, 0, 320, 240), 0);
-        assert_eq!(k230_sim_vicap_start(0), v(num::ILLEGAL_PARAM));
-    }
-    assert!(source_error().contains("128x64"), "{}", source_error());
-    assert_eq!((stats().vicap_running, stats().mmz_blocks), (0, 0));
-    // SAFETY: no pointers.
-    unsafe { assert_eq!(k230_sim_vicap_reset(0), 0) };
+    // At the file's size, the pictures are the file's samples, looping over its 3 frames.
     sensor(0, 0, 128, 64, 30);
     for k in 0..7u32 {
         let f = dump(0, 0);
@@ -166,21 +175,41 @@ fn y4m_source_loops_and_checks_size() {
         );
         assert_eq!(munmap(p, block as u32), 0);
     }
-    // A bound channel encodes the file's frames (with libav when it is compiled in).
-    select_backend(if cfg!(feature = "libav") {
-        c"libav"
-    } else {
-        c"synthetic"
-    });
+    // Another size: scaled (a flat chroma stays flat, the luma keeps its level).
+    // SAFETY: no pointers.
+    unsafe {
+        assert_eq!(k230_sim_vicap_stop(0), 0);
+        assert_eq!(k230_sim_vicap_reset(0), 0);
+    }
+    sensor(0, 0, 320, 240, 30);
+    let f = dump(0, 0);
+    let y = plane(&f, 0, 320 * 240);
+    let mean = y.iter().map(|&v| u64::from(v)).sum::<u64>() / (320 * 240);
+    assert!((17..=22).contains(&mean), "luma mean {mean}");
+    let uv = plane(&f, 1, 320 * 120);
+    assert!(uv.chunks_exact(2).all(|c| c == [60, 180]), "chroma");
+    // A bound channel encodes the file's frames.
+    select_backend(c"libav");
+    // SAFETY: no pointers.
+    unsafe {
+        assert_eq!(k230_sim_vicap_stop(0), 0);
+        assert_eq!(k230_sim_vicap_reset(0), 0);
+    }
+    sensor(0, 0, 128, 64, 30);
     assert_eq!(bind((K_ID_VI, 0, 0), (K_ID_VENC, 0, 0)), 0);
     started_channel(0, &h264_attr(128, 64, 5, 30, 30, 200, 4, 65536));
     let packs = get(0, 12, 0).unwrap();
     assert_eq!(packs.len(), 2);
     assert_eq!(release(0, &packs), 0);
-    // Back to the test pattern for the next start; a non-Y4M file is NOT_SUPPORT.
+    // Back to the test pattern for the next start; a file libav cannot decode is NOT_SUPPORT.
     assert_eq!(set_source(None), 0);
-    std::fs::write(&path, b"not a y4m\n").unwrap();
+    std::fs::write(&path, b"not a picture\n").unwrap();
     assert_eq!(set_source(Some(&path)), v(num::NOT_SUPPORT));
+    assert!(
+        source_error().contains("no picture can be decoded"),
+        "{}",
+        source_error()
+    );
     std::fs::remove_file(&path).unwrap();
 }
 
