@@ -1,7 +1,8 @@
 # k230-venc: build, run and test entry points.
 #
 #   make run    install what is missing, build the simulator MicroPython, run the manual's
-#               Example 1 on it and summarise the H.264 stream it wrote
+#               Example 1 on it with scripts/k230sim run: a summary of the H.264 stream it
+#               wrote, its contact sheet and bitrate plot (build/out/<example>/pictures/)
 #   make test   install what is missing, cargo tests, riscv64 build of the core, simulator
 #               MicroPython, pytest suite; the simulator MicroPython cross-built for riscv64
 #               (synthetic backend) and the API/error/lifecycle/stream suites under qemu-riscv64;
@@ -28,7 +29,8 @@
 # Variables: MICROPY_DIR (use this MicroPython tree instead of fetching 1.25), K230_SHARED_DIR
 # (the folder whose vendor/ holds the MicroPython 1.21.0 and CanMV archives; default ../shared
 # beside the repo), CARGO, PYTHON,
-# JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1), BENCH_ARGS
+# JOBS, RUN_EXAMPLE (examples/<name>.py for `make run`, default doc_example1), RUN_ARGS (more
+# arguments of scripts/k230sim run for `make run`, e.g. --camera clip.mp4 --frames 60), BENCH_ARGS
 # (arguments of scripts/bench.py for `make bench`, e.g. --rounds 5 --callgrind),
 # BENCH_BINDING_ARGS (arguments of scripts/bench_binding.py, e.g. --frames 2000 --keep DIR),
 # RISCV64_CROSS_COMPILE (default riscv64-linux-gnu-), RISCV64_RUNNER (default qemu-riscv64).
@@ -46,6 +48,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_EXAMPLE ?= doc_example1
+RUN_ARGS ?=
 BENCH_ARGS ?=
 BENCH_BINDING_ARGS ?=
 RUST_K230_TARGET := riscv64gc-unknown-linux-gnu
@@ -190,15 +193,8 @@ run:
 	$(MAKE) --no-print-directory setup
 	$(MAKE) --no-print-directory micropython
 	mkdir -p $(OUT_DIR)
-	@echo "running examples/$(RUN_EXAMPLE).py in $(OUT_DIR) (output: $(RUN_EXAMPLE).log)"
-	cd $(OUT_DIR) && rm -f $(RUN_EXAMPLE).264 && \
-		$(MICROPYTHON) $(ROOT)/examples/$(RUN_EXAMPLE).py >$(RUN_EXAMPLE).log 2>&1 || \
-		{ cat $(RUN_EXAMPLE).log; echo "examples/$(RUN_EXAMPLE).py failed" >&2; exit 1; }
-	@head -n 4 $(OUT_DIR)/$(RUN_EXAMPLE).log; echo "..."; tail -n 2 $(OUT_DIR)/$(RUN_EXAMPLE).log
-	@if grep -q '^Traceback' $(OUT_DIR)/$(RUN_EXAMPLE).log; then \
-		echo "examples/$(RUN_EXAMPLE).py reported an exception:" >&2; \
-		grep -A 20 '^Traceback' $(OUT_DIR)/$(RUN_EXAMPLE).log >&2; exit 1; fi
-	$(PYTHON) $(ROOT)/scripts/stream_summary.py --fps 30 $(OUT_DIR)/$(RUN_EXAMPLE).264
+	$(PYTHON) $(ROOT)/scripts/k230sim run $(ROOT)/examples/$(RUN_EXAMPLE).py --out $(OUT_DIR)/$(RUN_EXAMPLE) \
+		--log $(OUT_DIR)/$(RUN_EXAMPLE).log $(RUN_ARGS)
 
 test:
 	$(MAKE) --no-print-directory setup
@@ -217,8 +213,8 @@ test:
 	JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh
 	$(call if_vendored,canmv,the glue check against the CanMV fork,\
 		JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh canmv)
-	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
 	$(MAKE) --no-print-directory micropython-2025
+	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON) $(PYTHON) -m pytest -q python_tests
 	cd $(ROOT) && K230_VENC_MPY=$(MICROPYTHON_2025) $(PYTHON) -m pytest -q $(ABI_SUITES)
 	$(call if_vendored,1.21,the MicroPython 1.21.0 glue check$(,) build and suites,\
 		JOBS=$(JOBS) CARGO="$(CARGO)" $(ROOT)/scripts/check_glue_canmv.sh 1.21 && \
