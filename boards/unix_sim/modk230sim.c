@@ -345,7 +345,8 @@ __attribute__((constructor)) static void k230sim_register_exit_report(void) {
 
 // policy(name, value=None) -> the value of simulator policy `name` for channels created from now
 // on, after setting it to `value` if given: "frame_rate" ("keep" | "drop"), "header"
-// ("with-idr" | "first-separate"); ValueError for an unknown name or value.
+// ("with-idr" | "first-separate"), "destroy_bound" ("allow" | "refuse": for every destroy from
+// now on); ValueError for an unknown name or value.
 static mp_obj_t k230sim_policy(size_t n_args, const mp_obj_t *args) {
     const char *name = mp_obj_str_get_str(args[0]);
     if (n_args == 2 && args[1] != mp_const_none) {
@@ -358,7 +359,8 @@ static mp_obj_t k230sim_policy(size_t n_args, const mp_obj_t *args) {
     const char *cur = k230_sim_policy(name);
     if (cur == NULL) {
         mp_raise_msg_varg(&mp_type_ValueError,
-            MP_ERROR_TEXT("unknown policy %s (frame_rate: keep | drop, header: with-idr | first-separate)"), name);
+            MP_ERROR_TEXT("unknown policy %s (frame_rate: keep | drop, header: with-idr | first-separate, "
+            "destroy_bound: allow | refuse)"), name);
     }
     return mp_obj_new_str(cur, strlen(cur));
 }
