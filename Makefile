@@ -77,6 +77,7 @@ ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/
 	python_tests/test_streams.py python_tests/test_fault_matrix.py python_tests/test_fuzz.py \
 	python_tests/test_ledger.py python_tests/test_generations.py python_tests/test_extras.py \
 	python_tests/test_orientation.py python_tests/test_rc_modes.py
+ABI_SUITES += python_tests/test_back_to_back.py
 
 # The same build cross-compiled for riscv64 (the K230 big core's ISA), statically linked, run
 # under qemu-riscv64: the simulator without its libav backend (cargo --no-default-features:
