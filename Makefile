@@ -208,6 +208,9 @@ test:
 	K230_CORE_TARGET=$(RUST_K230_TARGET) $(ROOT)/scripts/check_core_archive.sh
 	$(ROOT)/scripts/check_sdk_layout_test.sh
 	CARGO="$(CARGO)" $(ROOT)/scripts/check_real_sdk.sh
+	bash -n $(ROOT)/boards/k230_canmv/sdk_container_setup.sh
+	if command -v shellcheck >/dev/null; then shellcheck $(ROOT)/boards/k230_canmv/sdk_container_setup.sh; \
+	else echo "make test: shellcheck not found: sdk_container_setup.sh checked with bash -n only"; fi
 	$(ROOT)/scripts/fetch_micropython_test.sh
 	cd $(ROOT) && $(CARGO) build --release -q -p k230-venc --target riscv64gc-unknown-none-elf
 	$(MAKE) --no-print-directory micropython
