@@ -624,7 +624,7 @@ pub unsafe extern "C" fn k230_sim_set_policy(name: *const c_char, value: *const 
         v if v == on => true,
         _ => return -2,
     };
-    *state::lock().switches.flag(i) = flag;
+    state::lock().set_switch(i, flag);
     0
 }
 

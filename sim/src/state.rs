@@ -58,6 +58,17 @@ impl Sim {
         }
     }
 
+    /// Sets run-time switch `i` of [`crate::policy::SWITCH_NAMES`]; a clock turning realtime
+    /// counts the running sensors' time from now ([`vicap::rebase_clock`]).
+    pub fn set_switch(&mut self, i: usize, on: bool) {
+        let flag = self.switches.flag(i);
+        let was = *flag;
+        *flag = on;
+        if i == crate::policy::CLOCK_SWITCH && on && !was {
+            vicap::rebase_clock(self);
+        }
+    }
+
     /// Frees everything and returns to the initial state (the arena region is kept).
     pub fn reset(&mut self) {
         vicap::reset_all(self);
@@ -148,6 +159,24 @@ impl Global {
             (guard, true) => Ok(guard),
             (_, false) => Err(expired),
         }
+    }
+
+    /// [`Global::wait_within`] that also wakes at `wake` (the realtime sensor's next frame):
+    /// `Ok` then too, unless the timeout has run out by that time.
+    pub fn wait_within_until<'a>(
+        &self,
+        guard: MutexGuard<'a, Sim>,
+        timeout: Timeout,
+        expired: k_s32,
+        wake: Option<Instant>,
+    ) -> KResult<MutexGuard<'a, Sim>> {
+        let Some(wake) = wake.filter(|w| timeout.deadline.is_none_or(|d| *w < d)) else {
+            return self.wait_within(guard, timeout, expired);
+        };
+        if timeout.milli_sec == 0 {
+            return Err(expired);
+        }
+        Ok(self.wait(guard, Some(wake)).0)
     }
 }
 
