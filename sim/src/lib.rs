@@ -195,6 +195,7 @@ pub mod fault;
 pub mod ffi;
 mod ide;
 pub mod policy;
+pub mod rtsp;
 mod state;
 pub mod stats;
 pub mod sys;
