@@ -82,6 +82,10 @@ impl Video {
 /// The audio track a session may have: G.711 µ-law, 8000 Hz, mono (RTP PCMU).
 const AUDIO_LAUNCH: &str = "appsrc name=asrc caps=audio/x-mulaw,rate=8000,channels=1 \
                             ! rtppcmupay name=pay1 pt=0";
+/// G.711 µ-law silence.
+const MULAW_SILENCE: u8 = 0xff;
+/// 20 ms of 8000 Hz audio.
+const PRIMING_BYTES: usize = 160;
 /// Elements of the audio track.
 pub const AUDIO_ELEMENTS: [&str; 1] = ["rtppcmupay"];
 
@@ -458,6 +462,24 @@ fn configure(shared: &Mutex<Shared>, name: &str, element: &gst::Element) {
         app.set_max_buffers(u64::from(policy.items.max(1)));
         if !policy.drop_rest_of_gop {
             app.set_leaky_type(gst_app::AppLeakyType::Downstream);
+        }
+        if src == "asrc" {
+            // The client's description (SDP) needs the audio track's caps, which flow only
+            // with data: a new client's audio starts with 20 ms of silence, so that a session
+            // with audio is described even while the script sends none.
+            let primed = std::sync::atomic::AtomicBool::new(false);
+            app.set_callbacks(
+                gst_app::AppSrcCallbacks::builder()
+                    .need_data(move |app, _| {
+                        if !primed.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                            let _ = app.push_buffer(gst::Buffer::from_slice(vec![
+                                MULAW_SILENCE;
+                                PRIMING_BYTES
+                            ]));
+                        }
+                    })
+                    .build(),
+            );
         }
         list.push(Sink {
             app: app.downgrade(),
