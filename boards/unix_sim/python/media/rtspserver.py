@@ -16,7 +16,9 @@ import time
 import _thread
 import uctypes
 import multimedia as mm
-from media.vencoder import *
+# media.vencoder's names from the native module, as media.media takes them (inside the media
+# package the forwarder module cannot be imported by its dotted name).
+from umedia.vencoder import *
 from media.sensor import *
 from media.media import *
 
