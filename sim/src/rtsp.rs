@@ -178,6 +178,7 @@ fn url_host(addr: IpAddr) -> String {
 /// A session as the script created it.
 #[derive(Clone, Copy, Debug)]
 struct Session {
+    #[cfg_attr(not(feature = "rtsp"), allow(dead_code))]
     codec: Codec,
     audio: bool,
 }
@@ -292,6 +293,7 @@ pub fn init(h: u32, port: i64) -> Result<(), Fail> {
     let Ok(port) = u16::try_from(port) else {
         return fail(BAD_ARG, format!("port {port} out of range 0..65535"));
     };
+    #[cfg_attr(not(feature = "rtsp"), allow(unused_mut))]
     let mut r = registry();
     match r.slots.get(&h) {
         None => return fail(STATE, "rtspserver_init: this server was destroyed"),

@@ -4,15 +4,12 @@
 
 use super::fixtures::*;
 use crate::ffi::k230_sim_set_policy;
-use k230_venc::mpp::*;
 use std::time::{Duration, Instant};
 
 fn set_clock(value: &std::ffi::CStr) {
-    // SAFETY: both are NUL-terminated literals.
-    assert_eq!(
-        unsafe { k230_sim_set_policy(c"clock".as_ptr(), value.as_ptr()) },
-        0
-    );
+    // SAFETY: both are NUL-terminated strings.
+    let rc = unsafe { k230_sim_set_policy(c"clock".as_ptr(), value.as_ptr()) };
+    assert_eq!(rc, 0);
 }
 
 fn realtime() -> bool {
@@ -117,5 +114,4 @@ fn an_rtsp_server_holds_the_realtime_clock_while_started() {
     crate::rtsp::start(h).unwrap();
     crate::rtsp::free_handle(h);
     assert!(realtime());
-    let _ = K_PT_H264;
 }
