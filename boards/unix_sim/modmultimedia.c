@@ -23,6 +23,7 @@
 
 #include "k230_mpp.h"
 #include "k230_sim_rtsp.h"
+#include "venc_glue.h" // mp_obj_malloc_with_finaliser on MicroPython 1.21
 
 // Room for a message or a URL from the simulator.
 #define MM_MSG_LEN (320)
