@@ -122,7 +122,7 @@ MPY_UNIX_ARGS_121 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_121)
 
 # The suites that run on the riscv64 and the 1.21 builds (they need no real encoder).
 API_SUITES := python_tests/test_api.py python_tests/test_errors.py \
-	python_tests/test_lifecycle.py python_tests/test_streams.py
+	python_tests/test_lifecycle.py python_tests/test_streams.py python_tests/test_rtsp_build.py
 
 # $(call build_mpy,FETCH_ARGS,UNIX_MAKE_ARGS[,ENV]): mpy-cross, then the unix port with
 # UNIX_MAKE_ARGS (ENV in front of its make), in the MicroPython tree that

@@ -10,6 +10,9 @@
 #   pip:    pytest
 #   apt, only when sim/Cargo.toml uses FFmpeg (the libav codec backend and camera files):
 #           libavcodec-dev, libavformat-dev, libavutil-dev, libswscale-dev, pkg-config
+#   apt, only when sim/rtsp uses GStreamer (multimedia.rtsp_server): libgstreamer1.0-dev,
+#           libgstreamer-plugins-base1.0-dev, libgstrtspserver-1.0-dev, gstreamer1.0-plugins-
+#           {base,good,bad}, gstreamer1.0-libav, gstreamer1.0-tools, ffmpeg (ffprobe)
 #
 # Environment: CARGO is not used here; RUSTUP (default rustup), PYTHON (default python3).
 set -euo pipefail
@@ -25,6 +28,14 @@ fi
 # uses it: the FFmpeg development files and pkg-config.
 if grep -qs 'ffmpeg' "$ROOT/sim/Cargo.toml"; then
     APT_PACKAGES+=(libavcodec-dev libavformat-dev libavutil-dev libswscale-dev pkg-config)
+fi
+# The simulator's RTSP server (multimedia.rtsp_server, sim/rtsp: gst-rtsp-server with the
+# H.264 / H.265 / JPEG parsers and payloaders and PCMU), and the RTSP clients of its tests
+# (gst-launch-1.0 with libav's decoders; ffprobe comes with the Debian ffmpeg package).
+if grep -qs 'gstreamer' "$ROOT/sim/rtsp/Cargo.toml"; then
+    APT_PACKAGES+=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
+        gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+        gstreamer1.0-libav gstreamer1.0-tools ffmpeg pkg-config)
 fi
 RUST_TARGETS=(riscv64gc-unknown-linux-gnu riscv64gc-unknown-none-elf)
 RUSTUP=${RUSTUP:-rustup}

@@ -78,7 +78,8 @@ int32_t k230_sim_stop_requested(void);
 /* Sensor frames delivered so far (the newest frame number of any sensor channel). */
 uint64_t k230_sim_frames_taken(void);
 /* Pictures VENC channel chn dropped: out[0] by frame-rate conversion, out[1] for not fitting
- * an output buffer. 0, or -1 if the channel is not created. */
+ * an output buffer, out[2] sensor frames due (realtime clock) while every output buffer was
+ * full. 0, or -1 if the channel is not created. */
 int32_t k230_sim_venc_drops(uint32_t chn, uint64_t *out);
 
 /* Run-time policies (sim/src/policy.rs Switches) for channels created from now on:

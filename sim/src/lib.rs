@@ -197,6 +197,7 @@ pub mod fault;
 pub mod ffi;
 mod ide;
 pub mod policy;
+pub mod rtsp;
 pub mod runctl;
 mod state;
 pub mod stats;

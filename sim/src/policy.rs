@@ -91,24 +91,40 @@ pub struct Switches {
     /// as their IDR (true, "first-separate"); or every IDR's in the same get_stream as the IDR
     /// (false, "with-idr"). The default and its evidence: [`HEADER_FIRST_SEPARATE`].
     pub header_first_separate: bool,
+    /// The sensor's clock (true, "realtime"): a bound channel does not get sensor frame `k`
+    /// before `k / fps` seconds of wall-clock time since the sensor started, and frames that
+    /// come due while every output buffer is full are dropped, as the board's VI drops them;
+    /// or virtual time (false, "virtual", the default): frames are produced as fast as the
+    /// script asks for them, so tests run at encoder speed. Unlike the other switches it
+    /// applies to running sensors at once, not to channels created later; switching to
+    /// realtime counts the time from the newest frame taken. Starting an RTSP server
+    /// (`multimedia.rtsp_server`) switches to realtime until the last one stops: a live
+    /// client must get frames at the sensor's rate.
+    pub realtime_clock: bool,
 }
 
 /// The defaults of the run-time switches.
 pub const SWITCHES: Switches = Switches {
     drop_for_dst_rate: false,
     header_first_separate: HEADER_FIRST_SEPARATE,
+    realtime_clock: false,
 };
 
 /// Environment variable of [`Switches::drop_for_dst_rate`]: `keep` or `drop`.
 pub const FRAME_RATE_ENV: &str = "K230_SIM_FRAME_RATE";
 /// Environment variable of [`Switches::header_first_separate`]: `with-idr` or `first-separate`.
 pub const HEADER_ENV: &str = "K230_SIM_HEADER";
+/// Environment variable of [`Switches::realtime_clock`]: `virtual` or `realtime`.
+pub const CLOCK_ENV: &str = "K230_SIM_CLOCK";
+/// The index of [`Switches::realtime_clock`] in [`SWITCH_NAMES`].
+pub const CLOCK_SWITCH: usize = 2;
 
 /// The switches: (name for `_k230sim.policy`, its environment variable, value when false,
 /// value when true); C strings, as the simulator's C interface hands the values out.
-pub const SWITCH_NAMES: [(&str, &str, &CStr, &CStr); 2] = [
+pub const SWITCH_NAMES: [(&str, &str, &CStr, &CStr); 3] = [
     ("frame_rate", FRAME_RATE_ENV, c"keep", c"drop"),
     ("header", HEADER_ENV, c"with-idr", c"first-separate"),
+    ("clock", CLOCK_ENV, c"virtual", c"realtime"),
 ];
 
 impl Switches {
@@ -116,6 +132,7 @@ impl Switches {
     pub fn flag(&mut self, i: usize) -> &mut bool {
         match i {
             0 => &mut self.drop_for_dst_rate,
+            CLOCK_SWITCH => &mut self.realtime_clock,
             _ => &mut self.header_first_separate,
         }
     }
@@ -221,3 +238,21 @@ pub const ORIENTATION_WHILE_STARTED: k_s32 = err::venc(num::NOT_PERM);
 /// 270 on a picture less than 128 lines high: the coded width is below the minimum of 128):
 /// refused with ILLEGAL_PARAM, as create_chn refuses that size. Undocumented.
 pub const ROTATED_SIZE_OUT_OF_RANGE: k_s32 = err::venc(num::ILLEGAL_PARAM);
+/// RTSP (`multimedia.rtsp_server`): pieces of stream (one `rtspserver_sendvideodata` each)
+/// queued for one client at most, as the board's live555 source keeps at most 8 packets
+/// (neighbours facts 4.1: "packet queue of max 8, oldest dropped").
+pub const RTSP_CLIENT_QUEUE: u32 = 8;
+/// RTSP: what a client whose queue is full loses. True ("rest of the GOP", the simulator's
+/// choice): the piece that did not fit and every later one up to the next key piece
+/// (parameter sets, an IDR picture; every JPEG picture), for that client only; it decodes the
+/// pictures it got, then restarts cleanly at the next IDR. False: the oldest queued piece is
+/// dropped (the board's live555 rule, neighbours facts 4.1), which leaves the client P
+/// pictures whose reference is gone, decoded with errors until the next IDR. Evidence for the
+/// choice: users measured that a viewer who lost data mid-GOP got about 0.46 s of P pictures
+/// it could not use before the next SPS/PPS/IDR (neighbours facts section 8); whole groups of
+/// pictures lose no more pictures than that and never show broken ones. Either way the
+/// sender never waits: the board's raw queue is unbounded, the simulator's queues are per
+/// client and bounded, and with no client at all every piece is dropped at once (the board
+/// keeps the last 8 for the next client; the simulator starts a new client at the next key
+/// piece instead).
+pub const RTSP_DROP_REST_OF_GOP: bool = true;

@@ -11,11 +11,15 @@
 mod fixtures;
 
 #[cfg(not(feature = "abi-2025"))]
+mod clock;
+#[cfg(not(feature = "abi-2025"))]
 mod codec;
 #[cfg(not(feature = "abi-2025"))]
 mod fault;
 #[cfg(not(feature = "abi-2025"))]
 mod orient;
+#[cfg(not(feature = "abi-2025"))]
+mod rtsp;
 #[cfg(not(feature = "abi-2025"))]
 mod stream;
 #[cfg(not(feature = "abi-2025"))]
