@@ -189,11 +189,13 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod arena;
+pub mod audio;
 pub mod codec;
 pub mod err;
 pub mod fault;
 pub mod ffi;
 mod ide;
+pub mod mp4;
 pub mod policy;
 mod state;
 pub mod stats;

@@ -203,6 +203,9 @@ pub(crate) struct Dev {
     source: Option<Y4m>,
     /// The claim on the device's CSI bus ([`claim`]), 0 if free. Survives [`reset`].
     owner: u32,
+    /// The largest pts of a frame produced since the device started (the sensor clock the
+    /// simulated microphone follows, [`clock_us`]); `None` before the first.
+    clock_us: Option<u64>,
 }
 
 impl Default for Dev {
@@ -215,6 +218,7 @@ impl Default for Dev {
             running: false,
             source: None,
             owner: 0,
+            clock_us: None,
         }
     }
 }
@@ -297,6 +301,7 @@ impl Dev {
         }
         self.running = false;
         self.source = None;
+        self.clock_us = None;
     }
 }
 
@@ -372,6 +377,7 @@ pub(crate) fn render_into_ring(
             return Err(nomem);
         }
     }
+    d.clock_us = d.clock_us.max(Some(frame_pts(index, fps)));
     Ok(RingFrame {
         y_phys: block,
         uv_phys: block + offset[1],
@@ -542,6 +548,7 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
         c.snap_index = 0;
     }
     dv.running = true;
+    dv.clock_us = None;
     dv.run_mirror = dv.mirror;
     dv.source = source;
     // Bound encoder channels see this run from frame 0.
@@ -617,6 +624,16 @@ pub(crate) fn set_source(sim: &mut Sim, path: Option<&Path>) -> KResult {
     }
     src.path = path.map(Path::to_path_buf);
     Ok(())
+}
+
+/// The sensor clock (microseconds): the largest pts of a frame any running device produced
+/// since it started, `None` before any. Frames are produced on demand (virtual time), so
+/// this is how far the simulated world has got.
+pub(crate) fn clock_us(devs: &[Dev; DEVS]) -> Option<u64> {
+    devs.iter()
+        .filter(|d| d.running)
+        .filter_map(|d| d.clock_us)
+        .max()
 }
 
 /// Number of running devices.
