@@ -249,7 +249,7 @@ static mp_obj_t k230sim_stats(void) {
     k230_sim_stats st;
     memset(&st, 0, sizeof(st));
     k230_sim_get_stats(&st);
-    mp_obj_t d = mp_obj_new_dict(11);
+    mp_obj_t d = mp_obj_new_dict(13);
     k230sim_dict_set(d, MP_QSTR_venc_channels_created, mp_obj_new_int_from_uint(st.venc_channels_created));
     k230sim_dict_set(d, MP_QSTR_venc_channels_started, mp_obj_new_int_from_uint(st.venc_channels_started));
     k230sim_dict_set(d, MP_QSTR_venc_streams_held, mp_obj_new_int_from_uint(st.venc_streams_held));
@@ -261,6 +261,8 @@ static mp_obj_t k230sim_stats(void) {
     k230sim_dict_set(d, MP_QSTR_vb_inited, mp_obj_new_int_from_uint(st.vb_inited));
     k230sim_dict_set(d, MP_QSTR_vicap_running, mp_obj_new_int_from_uint(st.vicap_running));
     k230sim_dict_set(d, MP_QSTR_venc_channels_requested, mp_obj_new_int_from_uint(st.venc_channels_requested));
+    k230sim_dict_set(d, MP_QSTR_mp4_files, mp_obj_new_int_from_uint(st.mp4_files));
+    k230sim_dict_set(d, MP_QSTR_mp4_tracks, mp_obj_new_int_from_uint(st.mp4_tracks));
     return d;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_stats_obj, k230sim_stats);
@@ -302,12 +304,12 @@ static void k230sim_exit_report(void) {
     }
     fprintf(f, "deinit_all=%d venc_channels_created=%u venc_channels_started=%u venc_streams_held=%u "
         "venc_frames_queued=%u mmz_blocks=%u mmz_bytes=%llu mappings=%u binds=%u vb_inited=%u "
-        "vicap_running=%u venc_channels_requested=%u%s%s\n",
+        "vicap_running=%u venc_channels_requested=%u mp4_files=%u mp4_tracks=%u%s%s\n",
         (int)ret, (unsigned)st.venc_channels_created, (unsigned)st.venc_channels_started,
         (unsigned)st.venc_streams_held, (unsigned)st.venc_frames_queued, (unsigned)st.mmz_blocks,
         (unsigned long long)st.mmz_bytes, (unsigned)st.mappings, (unsigned)st.binds,
         (unsigned)st.vb_inited, (unsigned)st.vicap_running, (unsigned)st.venc_channels_requested,
-        ret ? " error=" : "", ret ? err.msg : "");
+        (unsigned)st.mp4_files, (unsigned)st.mp4_tracks, ret ? " error=" : "", ret ? err.msg : "");
     fclose(f);
 }
 

@@ -275,7 +275,6 @@ fn source_path() -> Option<PathBuf> {
 
 impl Mic {
     fn fail<T>(&mut self, msg: String) -> Result<T, ()> {
-        eprintln!("k230 sim: microphone: {msg}");
         self.error = CString::new(msg.replace('\0', " ")).ok();
         Err(())
     }
