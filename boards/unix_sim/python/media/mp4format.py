@@ -128,16 +128,16 @@ class Mp4Container:
             print("Mp4Container: audio payload type %r is not MP4_CODEC_ID_G711A / G711U: video only"
                   % (cfg.audio_payload_type,))
 
-        self.sensor.set_framesize(width=w, height=h, alignment=12)
-        self.sensor.set_pixformat(Sensor.YUV420SP)
-        self.venc.SetOutBufs(VENC_CHN_ID_0, 15, w, h)
         if self.audio:
             # The microphone (PyAudio on CanMV): 8000 Hz mono 16-bit, 320-sample chunks. An
-            # unusable K230_SIM_MIC_WAV is an OSError saying why.
+            # unusable K230_SIM_MIC_WAV is an OSError saying why (before anything is set up).
             _k230audio.mic_open(_AUDIO_RATE)
             self.pcm = bytearray(2 * _AUDIO_CHUNK)
             self.g711 = bytearray(_AUDIO_CHUNK)
             self.law = 0 if cfg.audio_payload_type == K_MP4_CODEC_ID_G711A else 1
+        self.sensor.set_framesize(width=w, height=h, alignment=12)
+        self.sensor.set_pixformat(Sensor.YUV420SP)
+        self.venc.SetOutBufs(VENC_CHN_ID_0, 15, w, h)
         self.link = MediaManager.link(self.sensor.bind_info()["src"], (VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, VENC_CHN_ID_0))
         try:
             if cfg.video_payload_type == K_MP4_CODEC_ID_H264:
