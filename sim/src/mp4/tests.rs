@@ -115,13 +115,12 @@ mod with_libav {
     use crate::vicap::render_nv12;
     use ffmpeg_next as ff;
     use std::path::{Path, PathBuf};
-    use std::sync::{Mutex, MutexGuard};
+    use std::sync::MutexGuard;
 
-    /// The registry is global: the tests that count it run one at a time.
-    static SERIAL: Mutex<()> = Mutex::new(());
-
+    /// The registry is global, and the simulator tests compare whole `k230_sim_get_stats`
+    /// results (which count it): these tests take the simulator tests' lock.
     fn serial() -> MutexGuard<'static, ()> {
-        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+        crate::tests::fixtures::setup()
     }
 
     fn tmp(name: &str) -> PathBuf {
@@ -163,7 +162,7 @@ mod with_libav {
                 let mut spans = Vec::new();
                 let req = FrameReq {
                     index: i as u64,
-                    idr: i as u32 % gop == 0,
+                    idr: (i as u32).is_multiple_of(gop),
                 };
                 e.encode(&pic, req, &mut buf, &mut spans).expect("encode");
                 spans
