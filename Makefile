@@ -110,6 +110,7 @@ SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 # The suites make test runs on it (make sanitize runs them all).
 ASAN_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
 	python_tests/test_ledger.py
+ASAN_SUITES += python_tests/test_mp4_binding.py
 
 # The same build against MicroPython 1.21.0 (the generation CanMV-K230 firmware is built from),
 # from the archive in ../shared/vendor/ (scripts/fetch_micropython.sh 1.21); the same

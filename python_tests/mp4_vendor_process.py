@@ -133,6 +133,8 @@ class VendorMp4Container:
 
     def Stop(self):
         self.sensor.stop()
+        # CanMV's does `del self.link` (the unbind then waits for the end of the script);
+        # destroyed here so that each test run ends with nothing bound.
         self.link.destroy()
         self.venc.Stop(VENC_CHN_ID_0)
 
