@@ -77,6 +77,7 @@ ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/
 	python_tests/test_streams.py python_tests/test_fault_matrix.py python_tests/test_fuzz.py \
 	python_tests/test_ledger.py python_tests/test_generations.py python_tests/test_extras.py \
 	python_tests/test_orientation.py python_tests/test_rc_modes.py
+ABI_SUITES += python_tests/test_mp4.py python_tests/test_mp4_binding.py
 
 # The same build cross-compiled for riscv64 (the K230 big core's ISA), statically linked, run
 # under qemu-riscv64: the simulator without its libav backend (cargo --no-default-features:
@@ -112,6 +113,7 @@ SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 # The suites make test runs on it (make sanitize runs them all).
 ASAN_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
 	python_tests/test_ledger.py
+ASAN_SUITES += python_tests/test_mp4_binding.py
 
 # The same build against MicroPython 1.21.0 (the generation CanMV-K230 firmware is built from),
 # from the archive in ../shared/vendor/ (scripts/fetch_micropython.sh 1.21); the same
@@ -123,6 +125,7 @@ MPY_UNIX_ARGS_121 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_121)
 # The suites that run on the riscv64 and the 1.21 builds (they need no real encoder).
 API_SUITES := python_tests/test_api.py python_tests/test_errors.py \
 	python_tests/test_lifecycle.py python_tests/test_streams.py python_tests/test_rtsp_build.py
+API_SUITES += python_tests/test_mp4_binding.py
 
 # $(call build_mpy,FETCH_ARGS,UNIX_MAKE_ARGS[,ENV]): mpy-cross, then the unix port with
 # UNIX_MAKE_ARGS (ENV in front of its make), in the MicroPython tree that

@@ -250,7 +250,7 @@ static mp_obj_t k230sim_stats(void) {
     k230_sim_stats st;
     memset(&st, 0, sizeof(st));
     k230_sim_get_stats(&st);
-    mp_obj_t d = mp_obj_new_dict(12);
+    mp_obj_t d = mp_obj_new_dict(14);
     k230sim_dict_set(d, MP_QSTR_venc_channels_created, mp_obj_new_int_from_uint(st.venc_channels_created));
     k230sim_dict_set(d, MP_QSTR_venc_channels_started, mp_obj_new_int_from_uint(st.venc_channels_started));
     k230sim_dict_set(d, MP_QSTR_venc_streams_held, mp_obj_new_int_from_uint(st.venc_streams_held));
@@ -262,6 +262,8 @@ static mp_obj_t k230sim_stats(void) {
     k230sim_dict_set(d, MP_QSTR_vb_inited, mp_obj_new_int_from_uint(st.vb_inited));
     k230sim_dict_set(d, MP_QSTR_vicap_running, mp_obj_new_int_from_uint(st.vicap_running));
     k230sim_dict_set(d, MP_QSTR_venc_channels_requested, mp_obj_new_int_from_uint(st.venc_channels_requested));
+    k230sim_dict_set(d, MP_QSTR_mp4_files, mp_obj_new_int_from_uint(st.mp4_files));
+    k230sim_dict_set(d, MP_QSTR_mp4_tracks, mp_obj_new_int_from_uint(st.mp4_tracks));
     // Per VENC channel: None (not created) or the pictures it dropped and why.
     mp_obj_t drops[4];
     for (uint32_t chn = 0; chn < 4; chn++) {
@@ -331,12 +333,13 @@ static void k230sim_exit_report(void) {
     }
     fprintf(f, "deinit_all=%d venc_channels_created=%u venc_channels_started=%u venc_streams_held=%u "
         "venc_frames_queued=%u mmz_blocks=%u mmz_bytes=%llu mappings=%u binds=%u vb_inited=%u "
-        "vicap_running=%u venc_channels_requested=%u rtsp_servers=%u%s%s\n",
+        "vicap_running=%u venc_channels_requested=%u rtsp_servers=%u mp4_files=%u mp4_tracks=%u%s%s\n",
         (int)ret, (unsigned)st.venc_channels_created, (unsigned)st.venc_channels_started,
         (unsigned)st.venc_streams_held, (unsigned)st.venc_frames_queued, (unsigned)st.mmz_blocks,
         (unsigned long long)st.mmz_bytes, (unsigned)st.mappings, (unsigned)st.binds,
         (unsigned)st.vb_inited, (unsigned)st.vicap_running, (unsigned)st.venc_channels_requested,
-        (unsigned)k230_sim_rtsp_live(), ret ? " error=" : "", ret ? err.msg : "");
+        (unsigned)k230_sim_rtsp_live(), (unsigned)st.mp4_files, (unsigned)st.mp4_tracks, ret ? " error=" : "",
+        ret ? err.msg : "");
     fclose(f);
 }
 

@@ -21,6 +21,8 @@ K230_SIM_DIR := $(K230_VENC_ROOT)/boards/unix_sim
 ifneq ($(realpath $(VARIANT_DIR)),$(realpath $(K230_SIM_DIR)))
 SRC_USERMOD_C += $(K230_SIM_DIR)/modk230sim.c $(K230_SIM_DIR)/modk230mpp.c $(K230_SIM_DIR)/modvideoframe.c \
 	$(K230_SIM_DIR)/modmultimedia.c
+# The MP4 calls (_mpp.mp4_format_api) and the microphone / G.711 encoder (_k230audio).
+SRC_USERMOD_C += $(K230_SIM_DIR)/modk230mp4.c $(K230_SIM_DIR)/modk230audio.c
 endif
 CFLAGS_USERMOD += -I$(K230_VENC_ROOT)/sim/include
 

@@ -25,6 +25,8 @@ typedef struct {
     uint32_t vb_inited;           /* 1 between kd_mpi_vb_init and kd_mpi_vb_exit */
     uint32_t vicap_running;       /* sensor devices running */
     uint32_t venc_channels_requested; /* kd_mpi_venc_request_chn minus release (2025 ABI) */
+    uint32_t mp4_files;           /* kd_mp4_create instances not destroyed */
+    uint32_t mp4_tracks;          /* kd_mp4_create_track handles not freed */
 } k230_sim_stats;
 
 /* VICAP stand-in: dev 0..2, chn 0..2. Return 0 or a K_ERR code (module VICAP = 21).

@@ -256,3 +256,44 @@ pub const RTSP_CLIENT_QUEUE: u32 = 8;
 /// keeps the last 8 for the next client; the simulator starts a new client at the next key
 /// piece instead).
 pub const RTSP_DROP_REST_OF_GOP: bool = true;
+
+// ---- MP4 muxer / demuxer (`crate::mp4`, the SDK's kd_mp4_* API) ---------------------------
+
+/// `kd_mp4_create` with a `file_name` that has no NUL byte within its 128 bytes: refused with
+/// -1 and a message. Evidence (neighbours facts 3.3, UNCERTAIN there): the SDK passes the
+/// array to `fopen` as a C string, so such a name runs on into the next bytes of the config
+/// (`fmp4_flag` and the padding); CanMV's `file_name[:] = bytes(...)` over a uctypes UINT8
+/// array writes past the array's end for 129 bytes or more (measured with the MicroPython 1.21
+/// fork CanMV builds from and 1.25: the bytearray over the field grows in place). What the
+/// board then opens is undefined; a name of at most 127 bytes is what works everywhere.
+pub const MP4_FILE_NAME_MAX: usize = 127;
+/// The largest `data_length` `kd_mp4_write_frame` takes (and `kd_mp4_get_frame` returns):
+/// 2 MiB, the size of each of the two work buffers the SDK allocates per instance (facts 3.2;
+/// that a larger frame fails there is inferred). Larger: -1 and a message.
+pub const MP4_MAX_FRAME_BYTES: usize = 2 << 20;
+/// A sample whose time stamp (in ms, after the SDK's `/ 1000`) is not above its track's
+/// previous one is written 1 ms after it, with one line on stderr per track (true), instead of
+/// being refused with -1 (false). The SDK's libmov writes whatever it is given; a file with
+/// two samples at one time stamp, or going back, is not valid ISO-BMFF, which libavformat
+/// refuses to write.
+pub const MP4_BUMP_NON_INCREASING_TS: bool = true;
+/// Each track's first sample is at time 0 of the file (its later samples keep their distance
+/// from it). CanMV's writers give the tracks independent clocks: `Mp4Container` starts its
+/// audio clock at 0 and subtracts the first video pts; the `mp4_muxer` example passes VENC pts
+/// (microseconds since the sensor started) as they are. Without this, such a file would begin
+/// with an empty stretch of the first pts' length (an edit list) in some players.
+pub const MP4_TRACK_STARTS_AT_ZERO: bool = true;
+/// A video write after a track's first that holds no picture (only parameter sets, SEI or an
+/// access unit delimiter, e.g. a HEADER pack written on its own) is kept and put in front of
+/// the track's next write (true), instead of becoming a sample without a picture (false),
+/// which players count as a frame they cannot show. The SDK's behaviour is not known.
+pub const MP4_MERGE_NON_PICTURE_WRITES: bool = true;
+/// Bytes of samples the muxer keeps in memory while it waits for the first video key frame
+/// (libavformat writes the file's header then, with every track's decoder configuration;
+/// audio written before it waits). Beyond it: -1 and a message.
+pub const MP4_PENDING_MAX_BYTES: usize = 16 << 20;
+/// `kd_mp4_write_frame` when the first write of a video track holds its parameter sets and a
+/// key frame, but an `avcC` / `hvcC` cannot be built from them (a truncated SPS): -2, which
+/// the SDK returns when "no parameter sets were parsed when adding the track" (facts 3.2; the
+/// SDK's -1 with "should start with key frame" covers a write without them).
+pub const MP4_UNPARSABLE_PARAM_SETS: i32 = -2;

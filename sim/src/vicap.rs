@@ -212,6 +212,9 @@ pub(crate) struct Dev {
     owner: u32,
     /// Wall-clock time of frame 0 of this run (set at start, moved by [`rebase_clock`]).
     epoch: Option<Instant>,
+    /// The largest pts of a frame produced since the device started (the sensor clock the
+    /// simulated microphone follows, [`clock_us`]); `None` before the first.
+    clock_us: Option<u64>,
 }
 
 impl Default for Dev {
@@ -225,6 +228,7 @@ impl Default for Dev {
             source: None,
             owner: 0,
             epoch: None,
+            clock_us: None,
         }
     }
 }
@@ -338,6 +342,7 @@ impl Dev {
         self.running = false;
         self.source = None;
         self.epoch = None;
+        self.clock_us = None;
     }
 }
 
@@ -416,6 +421,7 @@ pub(crate) fn render_into_ring(
         }
     }
     crate::runctl::frame_taken(index);
+    d.clock_us = d.clock_us.max(Some(frame_pts(index, fps)));
     Ok(RingFrame {
         y_phys: block,
         uv_phys: block + offset[1],
@@ -575,6 +581,7 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
     }
     dv.running = true;
     dv.epoch = Some(Instant::now());
+    dv.clock_us = None;
     dv.run_mirror = dv.mirror;
     dv.source = source;
     // Bound encoder channels see this run from frame 0.
@@ -672,6 +679,16 @@ pub(crate) fn rebase_clock(sim: &mut Sim) {
         let since = Duration::from_micros(frame_pts(taken.saturating_sub(1), dev.fps));
         dev.epoch = Some(now.checked_sub(since).unwrap_or(now));
     }
+}
+
+/// The sensor clock (microseconds): the largest pts of a frame any running device produced
+/// since it started, `None` before any. Frames are produced on demand (virtual time), so
+/// this is how far the simulated world has got.
+pub(crate) fn clock_us(devs: &[Dev; DEVS]) -> Option<u64> {
+    devs.iter()
+        .filter(|d| d.running)
+        .filter_map(|d| d.clock_us)
+        .max()
 }
 
 /// Number of running devices.

@@ -8,7 +8,7 @@
 //! `k_venc_attr`), so an `abi-2025` build runs only `abi_2025` (output buffers from an
 //! attached VB pool).
 
-mod fixtures;
+pub(crate) mod fixtures;
 
 #[cfg(not(feature = "abi-2025"))]
 mod clock;
