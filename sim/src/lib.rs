@@ -207,6 +207,7 @@ pub mod fault;
 pub mod ffi;
 mod ide;
 pub mod mp4;
+pub mod nal;
 pub mod policy;
 pub mod rtsp;
 pub mod runctl;

@@ -109,28 +109,15 @@ impl Codec {
 /// types 16..21). Every JPEG picture does. The piece is Annex-B (NAL units after 00 00 01 or
 /// 00 00 00 01 start codes); one without a start code is read as one NAL unit.
 pub fn is_key(codec: Codec, data: &[u8]) -> bool {
-    let key_nal = |header: u8| match codec {
-        Codec::H264 => matches!(header & 0x1f, 5 | 7 | 8),
-        Codec::H265 => matches!((header >> 1) & 0x3f, 16..=21 | 32..=34),
-        Codec::Mjpeg => true,
+    let syntax = match codec {
+        Codec::H264 => crate::nal::Syntax::H264,
+        Codec::H265 => crate::nal::Syntax::H265,
+        Codec::Mjpeg => return true,
     };
-    if codec == Codec::Mjpeg {
-        return true;
-    }
-    let mut found = false;
-    let mut i = 0;
-    while i + 3 < data.len() {
-        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            found = true;
-            if key_nal(data[i + 3]) {
-                return true;
-            }
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    !found && data.first().is_some_and(|&h| key_nal(h))
+    crate::nal::units(data).iter().any(|u| {
+        let t = syntax.nal_type(&data[u.payload..u.end]);
+        syntax.is_key(t) || syntax.is_parameter_set(t)
+    })
 }
 
 /// Checks a session name: 1..=[`MAX_NAME`] characters from `A-Z a-z 0-9 - _ . ~ /`, not

@@ -19,28 +19,27 @@ pub enum VideoCodec {
 pub const LENGTH_SIZE: usize = 4;
 
 impl VideoCodec {
+    /// Its NAL syntax ([`crate::nal`], the simulator's one Annex-B reader).
+    pub fn syntax(self) -> crate::nal::Syntax {
+        match self {
+            VideoCodec::H264 => crate::nal::Syntax::H264,
+            VideoCodec::H265 => crate::nal::Syntax::H265,
+        }
+    }
+
     /// The NAL unit type of `nal` (which is at least one byte long).
     pub fn nal_type(self, nal: &[u8]) -> u8 {
-        match self {
-            VideoCodec::H264 => nal[0] & 0x1F,
-            VideoCodec::H265 => (nal[0] >> 1) & 0x3F,
-        }
+        self.syntax().nal_type(nal)
     }
 
     /// Whether NAL type `t` is a picture (VCL) NAL unit.
     pub fn is_vcl(self, t: u8) -> bool {
-        match self {
-            VideoCodec::H264 => (1..=5).contains(&t),
-            VideoCodec::H265 => t <= 31,
-        }
+        self.syntax().is_vcl(t)
     }
 
     /// Whether NAL type `t` starts a key frame (an ISO-BMFF sync sample).
     pub fn is_key(self, t: u8) -> bool {
-        match self {
-            VideoCodec::H264 => t == 5,
-            VideoCodec::H265 => (16..=21).contains(&t),
-        }
+        self.syntax().is_key(t)
     }
 
     /// Name of the key-frame NAL units, for messages.
@@ -104,7 +103,7 @@ impl std::fmt::Display for AnnexBError {
 /// which belong to the next start code, removed; empty units skipped). Leading zero bytes
 /// are allowed.
 pub fn split_annexb(buf: &[u8]) -> Result<Vec<&[u8]>, AnnexBError> {
-    let starts = start_codes(buf);
+    let starts = crate::nal::start_codes(buf);
     let Some(&(first, _)) = starts.first() else {
         return Err(AnnexBError::NoStartCode);
     };
@@ -123,22 +122,6 @@ pub fn split_annexb(buf: &[u8]) -> Result<Vec<&[u8]>, AnnexBError> {
         }
     }
     Ok(nals)
-}
-
-/// Positions of the three-byte start codes `00 00 01` in `buf`: (index of the first zero,
-/// index after the 01).
-fn start_codes(buf: &[u8]) -> Vec<(usize, usize)> {
-    let mut v = Vec::new();
-    let mut i = 0;
-    while i + 3 <= buf.len() {
-        if buf[i] == 0 && buf[i + 1] == 0 && buf[i + 2] == 1 {
-            v.push((i, i + 3));
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    v
 }
 
 /// What one write of a video track holds.
