@@ -113,3 +113,18 @@ def test_the_2025_firmware(tmp_path):
                 "--no-pictures", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "firmware 2025" in r.stderr and "errors    none" in r.stdout, r.stdout + r.stderr
+
+
+def test_an_mp4_recording_to_the_sdcard_lands_in_the_output_folder(tmp_path):
+    # CanMV's MP4 example writes /sdcard/examples/test.mp4: the muxer (a file the simulator
+    # opens itself) follows the same board-path map as the script's own files.
+    script = tmp_path / "mp4_to_sdcard.py"
+    script.write_text((EXAMPLES / "mp4_container.py").read_text().replace('"mp4_container.mp4"', '"/sdcard/examples/test.mp4"'))
+    out = tmp_path / "o"
+    r = k230sim(script, "--frames", 40, "--out", out, "--no-pictures", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    mp4 = out / "sdcard" / "examples" / "test.mp4"
+    assert mp4.exists(), r.stdout + r.stderr
+    assert str(mp4) in r.stdout and "codec     hevc Main" in r.stdout, r.stdout
+    assert "audio     pcm_mulaw, 8000 Hz" in r.stdout and "errors    none" in r.stdout, r.stdout
+

@@ -348,7 +348,10 @@ impl TrackSpec {
 pub fn file_name(raw: &[c_char; 128]) -> Mp4Result<Vec<u8>> {
     let bytes: Vec<u8> = raw.iter().map(|&c| c as u8).collect();
     match bytes.iter().position(|&b| b == 0) {
-        Some(n) if n <= crate::policy::MP4_FILE_NAME_MAX => Ok(bytes[..n].to_vec()),
+        // A board path (/sdcard/...) is the runner's folder for it (K230_SIM_PATH_MAP).
+        Some(n) if n <= crate::policy::MP4_FILE_NAME_MAX => {
+            Ok(crate::runctl::host_path(&bytes[..n]))
+        }
         _ => Err(Mp4Error::new(format!(
             "file_name has no NUL within its 128 bytes (at most {} bytes of name fit)",
             crate::policy::MP4_FILE_NAME_MAX
