@@ -129,3 +129,16 @@ def test_an_mp4_recording_to_the_sdcard_lands_in_the_output_folder(tmp_path):
     assert str(mp4) in r.stdout and "codec     hevc Main" in r.stdout, r.stdout
     assert "audio     pcm_mulaw, 8000 Hz" in r.stdout and "errors    none" in r.stdout, r.stdout
 
+
+def test_a_long_run_shows_progress_lines(tmp_path):
+    # 150 frames at the sensor's 30 fps in real time: about 5 s, so progress lines appear
+    # (after 3 s, then every 2 s) with frames, fps and the time.
+    script = tmp_path / "slow.py"
+    script.write_text((EXAMPLES / "doc_example1.py").read_text().replace("Sensor()", "Sensor(fps=30)"))
+    r = k230sim(script, "--realtime", "--frames", 150, "--out", tmp_path / "o", "--no-pictures", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.startswith("k230sim: ") and " fps, " in l]
+    assert lines, r.stderr
+    frames, fps = int(lines[0].split()[1]), float(lines[0].split()[3])
+    assert frames > 0 and 20 <= fps <= 40, lines
+
