@@ -68,7 +68,7 @@ def policy(name: Literal["frame_rate", "header"], value: str | None = None, /) -
     """The policy's value for channels created from now on, after setting it to value:
     frame_rate "keep" | "drop", header "with-idr" | "first-separate"."""
 
-def fault(func: str, code: int, skip: int = 0, count: int = 1) -> None:
+def fault(func: str, code: int, /, skip: int = 0, count: int = 1) -> None:
     """Make the MPP function func (e.g. "kd_mpi_venc_create_chn") fail with code after skip
     successful calls, count times."""
 
