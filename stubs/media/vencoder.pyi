@@ -94,7 +94,7 @@ class Encoder:
     @overload
     def SendFrame(self, chn: int, frame_info: _Frame, timeout: int = 1000) -> int:
         """Send one frame to a started channel; 0, or 0xa009800f (K_ERR_VENC_BUF_FULL) when
-        no output buffer became free within timeout ms (-1 blocks, 0 polls)."""
+        no output buffer became free within timeout ms (0 polls; at most 2147483647)."""
 
     @overload
     def SendFrame(self, frame_info: _Frame, /, timeout: int = 1000) -> int: ...
