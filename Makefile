@@ -14,6 +14,8 @@
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
 #   make header regenerate mpy_glue/k230_venc.h from the core (cbindgen; make test verifies it)
+#   make docs   render docs/*.dot to the committed SVGs beside them (python_tests/test_docs.py
+#               checks they are current)
 #   make sanitize  the whole pytest suite on the simulator MicroPython built with ASan + UBSan
 #               (make test runs the API, error, lifecycle and ledger suites on it)
 #   make fuzz   the seeded fuzzer, long run (python_tests/fuzz.py; make test runs 100 seeds)
@@ -148,7 +150,7 @@ if_vendored = rc=0; $(ROOT)/scripts/fetch_micropython.sh $(1) >/dev/null || rc=$
 	elif [ $$rc -ne 0 ]; then exit $$rc; \
 	else $(3); fi
 
-.PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench \
+.PHONY: all setup header docs micropython micropython-2025 micropython-riscv64 micropython-bench \
 	micropython-asan micropython-121 run test bench bench-binding fuzz proptest sanitize clean distclean
 
 all: micropython
@@ -159,6 +161,9 @@ setup:
 # mpy_glue/k230_venc.h from the core's C entry points (make test checks it is up to date).
 header:
 	cd $(ROOT) && $(CARGO) run -q -p venc-header
+
+docs:
+	$(PYTHON) $(ROOT)/scripts/render_docs.py
 
 micropython:
 	$(call build_mpy,,$(MPY_UNIX_ARGS))
