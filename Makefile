@@ -14,6 +14,8 @@
 #   make bench  throughput of Example 1 at 1920x1080 H.264 Main through the whole stack against
 #               the same encoder fed the same frames directly (scripts/bench.py, BENCHMARKS.md)
 #   make header regenerate mpy_glue/k230_venc.h from the core (cbindgen; make test verifies it)
+#   make docs   render docs/*.dot to the committed SVGs beside them (python_tests/test_docs.py
+#               checks they are current)
 #   make sanitize  the whole pytest suite on the simulator MicroPython built with ASan + UBSan
 #               (make test runs the API, error, lifecycle and ledger suites on it)
 #   make fuzz   the seeded fuzzer, long run (python_tests/fuzz.py; make test runs 100 seeds)
@@ -77,6 +79,7 @@ ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/
 	python_tests/test_streams.py python_tests/test_fault_matrix.py python_tests/test_fuzz.py \
 	python_tests/test_ledger.py python_tests/test_generations.py python_tests/test_extras.py \
 	python_tests/test_orientation.py python_tests/test_rc_modes.py
+ABI_SUITES += python_tests/test_mp4.py python_tests/test_mp4_binding.py
 ABI_SUITES += python_tests/test_back_to_back.py
 
 # The same build cross-compiled for riscv64 (the K230 big core's ISA), statically linked, run
@@ -113,6 +116,7 @@ SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 # The suites make test runs on it (make sanitize runs them all).
 ASAN_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/test_lifecycle.py \
 	python_tests/test_ledger.py
+ASAN_SUITES += python_tests/test_mp4_binding.py
 
 # The same build against MicroPython 1.21.0 (the generation CanMV-K230 firmware is built from),
 # from the archive in ../shared/vendor/ (scripts/fetch_micropython.sh 1.21); the same
@@ -123,7 +127,8 @@ MPY_UNIX_ARGS_121 = $(MPY_UNIX_ARGS) BUILD=$(UNIX_BUILD_121)
 
 # The suites that run on the riscv64 and the 1.21 builds (they need no real encoder).
 API_SUITES := python_tests/test_api.py python_tests/test_errors.py \
-	python_tests/test_lifecycle.py python_tests/test_streams.py
+	python_tests/test_lifecycle.py python_tests/test_streams.py python_tests/test_rtsp_build.py
+API_SUITES += python_tests/test_mp4_binding.py
 
 # $(call build_mpy,FETCH_ARGS,UNIX_MAKE_ARGS[,ENV]): mpy-cross, then the unix port with
 # UNIX_MAKE_ARGS (ENV in front of its make), in the MicroPython tree that
@@ -146,7 +151,7 @@ if_vendored = rc=0; $(ROOT)/scripts/fetch_micropython.sh $(1) >/dev/null || rc=$
 	elif [ $$rc -ne 0 ]; then exit $$rc; \
 	else $(3); fi
 
-.PHONY: all setup header micropython micropython-2025 micropython-riscv64 micropython-bench \
+.PHONY: all setup header docs micropython micropython-2025 micropython-riscv64 micropython-bench \
 	micropython-asan micropython-121 run test bench bench-binding fuzz proptest sanitize clean distclean
 
 all: micropython
@@ -157,6 +162,9 @@ setup:
 # mpy_glue/k230_venc.h from the core's C entry points (make test checks it is up to date).
 header:
 	cd $(ROOT) && $(CARGO) run -q -p venc-header
+
+docs:
+	$(PYTHON) $(ROOT)/scripts/render_docs.py
 
 micropython:
 	$(call build_mpy,,$(MPY_UNIX_ARGS))

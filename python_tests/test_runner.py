@@ -71,13 +71,14 @@ def test_the_manual_example_with_a_video_camera_stopped_after_n_frames(tmp_path)
 
 def test_board_paths_map_into_the_output_folder(tmp_path):
     script = tmp_path / "writes_sdcard.py"
+    # /sdcard/examples exists, as on CanMV images.
     script.write_text("""
 import os
 with open("/sdcard/examples/note.txt", "w") as f:
     f.write("on the sdcard")
 os.mkdir("/data/sub")
 print(os.listdir("/sdcard/examples"))
-""".replace('with open("/sdcard/examples/', 'os.mkdir("/sdcard/examples")\nwith open("/sdcard/examples/'))
+""")
     out = tmp_path / "o"
     r = k230sim(script, "--out", out, "--no-pictures", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -113,3 +114,31 @@ def test_the_2025_firmware(tmp_path):
                 "--no-pictures", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "firmware 2025" in r.stderr and "errors    none" in r.stdout, r.stdout + r.stderr
+
+
+def test_an_mp4_recording_to_the_sdcard_lands_in_the_output_folder(tmp_path):
+    # CanMV's MP4 example writes /sdcard/examples/test.mp4: the muxer (a file the simulator
+    # opens itself) follows the same board-path map as the script's own files.
+    script = tmp_path / "mp4_to_sdcard.py"
+    script.write_text((EXAMPLES / "mp4_container.py").read_text().replace('"mp4_container.mp4"', '"/sdcard/examples/test.mp4"'))
+    out = tmp_path / "o"
+    r = k230sim(script, "--frames", 40, "--out", out, "--no-pictures", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    mp4 = out / "sdcard" / "examples" / "test.mp4"
+    assert mp4.exists(), r.stdout + r.stderr
+    assert str(mp4) in r.stdout and "codec     hevc Main" in r.stdout, r.stdout
+    assert "audio     pcm_mulaw, 8000 Hz" in r.stdout and "errors    none" in r.stdout, r.stdout
+
+
+def test_a_long_run_shows_progress_lines(tmp_path):
+    # 150 frames at the sensor's 30 fps in real time: about 5 s, so progress lines appear
+    # (after 3 s, then every 2 s) with frames, fps and the time.
+    script = tmp_path / "slow.py"
+    script.write_text((EXAMPLES / "doc_example1.py").read_text().replace("Sensor()", "Sensor(fps=30)"))
+    r = k230sim(script, "--realtime", "--frames", 150, "--out", tmp_path / "o", "--no-pictures", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.startswith("k230sim: ") and " fps, " in l]
+    assert lines, r.stderr
+    frames, fps = int(lines[0].split()[1]), float(lines[0].split()[3])
+    assert frames > 0 and 20 <= fps <= 40, lines
+

@@ -5,18 +5,21 @@
 #
 #   apt:    libclang-dev (bindgen in build.rs), the riscv64 cross gcc + libc (K230 big core),
 #           qemu-user (runs riscv64 binaries on the PC), valgrind (callgrind: make bench-binding,
-#           make bench --callgrind)
+#           make bench --callgrind), graphviz (dot: the channel state diagram of docs/)
 #   rustup: riscv64gc-unknown-linux-gnu, riscv64gc-unknown-none-elf; components clippy, rustfmt
-#   pip:    pytest
+#   pip:    python_tests/requirements.txt (pytest, PyAV, numpy, Pillow, matplotlib, mypy)
 #   apt, only when sim/Cargo.toml uses FFmpeg (the libav codec backend and camera files):
 #           libavcodec-dev, libavformat-dev, libavutil-dev, libswscale-dev, pkg-config
+#   apt, only when sim/rtsp uses GStreamer (multimedia.rtsp_server): libgstreamer1.0-dev,
+#           libgstreamer-plugins-base1.0-dev, libgstrtspserver-1.0-dev, gstreamer1.0-plugins-
+#           {base,good,bad}, gstreamer1.0-libav, gstreamer1.0-tools, ffmpeg (ffprobe)
 #
 # Environment: CARGO is not used here; RUSTUP (default rustup), PYTHON (default python3).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-APT_PACKAGES=(libclang-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user valgrind)
+APT_PACKAGES=(libclang-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user valgrind graphviz)
 # pip for the Python test packages, when the machine's python3 has none (Debian's own).
 if ! "${PYTHON:-python3}" -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3-pip)
@@ -25,6 +28,14 @@ fi
 # uses it: the FFmpeg development files and pkg-config.
 if grep -qs 'ffmpeg' "$ROOT/sim/Cargo.toml"; then
     APT_PACKAGES+=(libavcodec-dev libavformat-dev libavutil-dev libswscale-dev pkg-config)
+fi
+# The simulator's RTSP server (multimedia.rtsp_server, sim/rtsp: gst-rtsp-server with the
+# H.264 / H.265 / JPEG parsers and payloaders and PCMU), and the RTSP clients of its tests
+# (gst-launch-1.0 with libav's decoders; ffprobe comes with the Debian ffmpeg package).
+if grep -qs 'gstreamer' "$ROOT/sim/rtsp/Cargo.toml"; then
+    APT_PACKAGES+=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
+        gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+        gstreamer1.0-libav gstreamer1.0-tools ffmpeg pkg-config)
 fi
 RUST_TARGETS=(riscv64gc-unknown-linux-gnu riscv64gc-unknown-none-elf)
 RUSTUP=${RUSTUP:-rustup}
@@ -86,8 +97,9 @@ done
 # --- python packages --------------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found"
 # pytest runs the suite; PyAV (which bundles FFmpeg's decoders) and numpy check the streams;
-# Pillow and matplotlib draw the runner's contact sheets and bitrate plots.
-if ! "$PYTHON" -c 'import pytest, av, numpy, PIL, matplotlib' >/dev/null 2>&1; then
+# Pillow and matplotlib draw the runner's contact sheets and bitrate plots; mypy checks the
+# examples against the typing stubs (stubs/).
+if ! "$PYTHON" -c 'import pytest, av, numpy, PIL, matplotlib, mypy' >/dev/null 2>&1; then
     log "installing python packages: python_tests/requirements.txt"
     installed_something=1
     # Debian's system python refuses pip installs outside a venv (PEP 668); a user-level

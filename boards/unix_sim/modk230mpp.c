@@ -11,6 +11,8 @@
 //                  kd_mpi_sys_get_bind_by_dest(dst, src): a bind the core does not know, as the
 //                  board's firmware makes with its own C MediaManager.link (the tests of what
 //                  the core does about such binds at teardown)
+//   _mpp.mp4_format_api: the kd_mp4_* calls (modk230mp4.c), which the frozen mpp.mp4_format
+//                  forwards as CanMV's does
 //
 // As in CanMV's binding: a struct argument is any object with the buffer protocol (a uctypes
 // struct, see the frozen _mpp_struct module) whose length must equal sizeof() of the C struct,
@@ -20,9 +22,11 @@
 // Nothing is checked or raised on a failing call: the caller looks at the return value.
 //
 // Named `_mpp`, not `mpp`: CanMV's `mpp` is the whole MPP binding plus its Python package,
-// and a script written for it must not half-work against these six functions. Not part of
-// `_k230sim` either: that module holds simulator controls, while these are K230 API calls
-// with the board's names and signatures.
+// and a script written for it must not half-work against these six functions. (The frozen
+// Python package `mpp` of this board holds only what MP4 scripts import: mpp.mp4_format,
+// mpp.mp4_format_struct, mpp.common_struct; any other mpp.* import is an ImportError.) Not
+// part of `_k230sim` either: that module holds simulator controls, while these are K230 API
+// calls with the board's names and signatures.
 //
 // The C declarations come from include/k230_mpp.h, the header bindgen reads for the core and
 // the simulator implements.
@@ -160,10 +164,14 @@ static const mp_obj_module_t mpp_sys_api_module = {
 
 // ---- module --------------------------------------------------------------------------------
 
+// modk230mp4.c
+extern const mp_obj_module_t k230mpp_mp4_format_api_module;
+
 static const mp_rom_map_elem_t mpp_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__mpp) },
     { MP_ROM_QSTR(MP_QSTR_sys_api), MP_ROM_PTR(&mpp_sys_api_module) },
     { MP_ROM_QSTR(MP_QSTR_venc_api), MP_ROM_PTR(&mpp_venc_api_module) },
+    { MP_ROM_QSTR(MP_QSTR_mp4_format_api), MP_ROM_PTR(&k230mpp_mp4_format_api_module) },
 };
 static MP_DEFINE_CONST_DICT(mpp_module_globals, mpp_module_globals_table);
 

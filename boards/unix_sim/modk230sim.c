@@ -19,6 +19,7 @@
 #include "py/obj.h"
 
 #include "k230_sim.h"
+#include "k230_sim_rtsp.h"
 #include "k230_venc.h"
 
 // ---- errors --------------------------------------------------------------------------------
@@ -249,7 +250,7 @@ static mp_obj_t k230sim_stats(void) {
     k230_sim_stats st;
     memset(&st, 0, sizeof(st));
     k230_sim_get_stats(&st);
-    mp_obj_t d = mp_obj_new_dict(12);
+    mp_obj_t d = mp_obj_new_dict(14);
     k230sim_dict_set(d, MP_QSTR_venc_channels_created, mp_obj_new_int_from_uint(st.venc_channels_created));
     k230sim_dict_set(d, MP_QSTR_venc_channels_started, mp_obj_new_int_from_uint(st.venc_channels_started));
     k230sim_dict_set(d, MP_QSTR_venc_streams_held, mp_obj_new_int_from_uint(st.venc_streams_held));
@@ -261,17 +262,20 @@ static mp_obj_t k230sim_stats(void) {
     k230sim_dict_set(d, MP_QSTR_vb_inited, mp_obj_new_int_from_uint(st.vb_inited));
     k230sim_dict_set(d, MP_QSTR_vicap_running, mp_obj_new_int_from_uint(st.vicap_running));
     k230sim_dict_set(d, MP_QSTR_venc_channels_requested, mp_obj_new_int_from_uint(st.venc_channels_requested));
+    k230sim_dict_set(d, MP_QSTR_mp4_files, mp_obj_new_int_from_uint(st.mp4_files));
+    k230sim_dict_set(d, MP_QSTR_mp4_tracks, mp_obj_new_int_from_uint(st.mp4_tracks));
     // Per VENC channel: None (not created) or the pictures it dropped and why.
     mp_obj_t drops[4];
     for (uint32_t chn = 0; chn < 4; chn++) {
-        uint64_t n[2];
+        uint64_t n[3];
         if (k230_sim_venc_drops(chn, n) != 0) {
             drops[chn] = mp_const_none;
             continue;
         }
-        drops[chn] = mp_obj_new_dict(2);
+        drops[chn] = mp_obj_new_dict(3);
         k230sim_dict_set(drops[chn], MP_QSTR_frame_rate, mp_obj_new_int_from_ull(n[0]));
         k230sim_dict_set(drops[chn], MP_QSTR_too_large, mp_obj_new_int_from_ull(n[1]));
+        k230sim_dict_set(drops[chn], MP_QSTR_buffers_full, mp_obj_new_int_from_ull(n[2]));
     }
     k230sim_dict_set(d, MP_QSTR_venc_dropped, mp_obj_new_tuple(4, drops));
     return d;
@@ -295,10 +299,10 @@ static MP_DEFINE_CONST_FUN_OBJ_0(k230sim_frames_taken_obj, k230sim_frames_taken)
 
 // With K230_SIM_LIVE_REPORT=<file>, the program does at exit what the CanMV firmware does
 // between two scripts (IDE stop, soft reset): media.vencoder's deinit_all and the sensors
-// stopped, with the faults a script injected cleared first (they are the script's). Then it
-// appends one line to <file>: the deinit_all status and the simulator's live counters, which
-// python_tests/conftest.py checks after every test (each test proves it leaves nothing that
-// a new script would find).
+// stopped and every RTSP server closed (multimedia.deinit_all), with the faults a script
+// injected cleared first (they are the script's). Then it appends one line to <file>: the
+// deinit_all status and the simulator's live counters, which python_tests/conftest.py checks
+// after every test (each test proves it leaves nothing that a new script would find).
 static void k230sim_exit_report(void) {
     const char *path = getenv("K230_SIM_LIVE_REPORT");
     if (path == NULL || path[0] == '\0') {
@@ -319,6 +323,7 @@ static void k230sim_exit_report(void) {
     for (int32_t dev = 0; dev < 3; dev++) {
         k230_sim_vicap_stop(dev);
     }
+    k230_sim_rtsp_deinit_all();
     k230_sim_stats st;
     memset(&st, 0, sizeof(st));
     k230_sim_get_stats(&st);
@@ -328,12 +333,13 @@ static void k230sim_exit_report(void) {
     }
     fprintf(f, "deinit_all=%d venc_channels_created=%u venc_channels_started=%u venc_streams_held=%u "
         "venc_frames_queued=%u mmz_blocks=%u mmz_bytes=%llu mappings=%u binds=%u vb_inited=%u "
-        "vicap_running=%u venc_channels_requested=%u%s%s\n",
+        "vicap_running=%u venc_channels_requested=%u rtsp_servers=%u mp4_files=%u mp4_tracks=%u%s%s\n",
         (int)ret, (unsigned)st.venc_channels_created, (unsigned)st.venc_channels_started,
         (unsigned)st.venc_streams_held, (unsigned)st.venc_frames_queued, (unsigned)st.mmz_blocks,
         (unsigned long long)st.mmz_bytes, (unsigned)st.mappings, (unsigned)st.binds,
         (unsigned)st.vb_inited, (unsigned)st.vicap_running, (unsigned)st.venc_channels_requested,
-        ret ? " error=" : "", ret ? err.msg : "");
+        (unsigned)k230_sim_rtsp_live(), (unsigned)st.mp4_files, (unsigned)st.mp4_tracks, ret ? " error=" : "",
+        ret ? err.msg : "");
     fclose(f);
 }
 
@@ -345,8 +351,9 @@ __attribute__((constructor)) static void k230sim_register_exit_report(void) {
 
 // policy(name, value=None) -> the value of simulator policy `name` for channels created from now
 // on, after setting it to `value` if given: "frame_rate" ("keep" | "drop"), "header"
-// ("with-idr" | "first-separate"), "destroy_bound" ("allow" | "refuse": for every destroy from
-// now on); ValueError for an unknown name or value.
+// ("with-idr" | "first-separate"), "clock" ("virtual" | "realtime": for running sensors at
+// once), "destroy_bound" ("allow" | "refuse": for every destroy from now on); ValueError for an
+// unknown name or value.
 static mp_obj_t k230sim_policy(size_t n_args, const mp_obj_t *args) {
     const char *name = mp_obj_str_get_str(args[0]);
     if (n_args == 2 && args[1] != mp_const_none) {
@@ -360,7 +367,7 @@ static mp_obj_t k230sim_policy(size_t n_args, const mp_obj_t *args) {
     if (cur == NULL) {
         mp_raise_msg_varg(&mp_type_ValueError,
             MP_ERROR_TEXT("unknown policy %s (frame_rate: keep | drop, header: with-idr | first-separate, "
-            "destroy_bound: allow | refuse)"), name);
+            "clock: virtual | realtime, destroy_bound: allow | refuse)"), name);
     }
     return mp_obj_new_str(cur, strlen(cur));
 }

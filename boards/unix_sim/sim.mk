@@ -4,7 +4,8 @@
 # module (a few raw kd_mpi_* calls bound one to one as CanMV's mpp binding does, for the
 # reference loop of `make bench-binding`; declarations from include/k230_mpp.h, on the include
 # path through mpy_glue/micropython.mk) and the _media module (CanMV's py_video_frame_info /
-# py_video_frame, which media.sensor's snapshot(dump_frame=True) returns), and links the host
+# py_video_frame, which media.sensor's snapshot(dump_frame=True) returns), the multimedia module
+# (CanMV's rtsp_server over the simulator's GStreamer RTSP server), and links the host
 # simulator staticlib libk230_venc_sim.a, which already contains the k230-venc core: only ONE
 # Rust staticlib may be linked into the program.
 #
@@ -18,7 +19,10 @@ K230_SIM_DIR := $(K230_VENC_ROOT)/boards/unix_sim
 # The unix port compiles every *.c of its VARIANT_DIR itself: add the modules only when this
 # directory is not the variant being built (e.g. the standard variant with K230_VENC_SIM=1).
 ifneq ($(realpath $(VARIANT_DIR)),$(realpath $(K230_SIM_DIR)))
-SRC_USERMOD_C += $(K230_SIM_DIR)/modk230sim.c $(K230_SIM_DIR)/modk230mpp.c $(K230_SIM_DIR)/modvideoframe.c
+SRC_USERMOD_C += $(K230_SIM_DIR)/modk230sim.c $(K230_SIM_DIR)/modk230mpp.c $(K230_SIM_DIR)/modvideoframe.c \
+	$(K230_SIM_DIR)/modmultimedia.c
+# The MP4 calls (_mpp.mp4_format_api) and the microphone / G.711 encoder (_k230audio).
+SRC_USERMOD_C += $(K230_SIM_DIR)/modk230mp4.c $(K230_SIM_DIR)/modk230audio.c
 endif
 CFLAGS_USERMOD += -I$(K230_VENC_ROOT)/sim/include
 

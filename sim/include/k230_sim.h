@@ -25,6 +25,8 @@ typedef struct {
     uint32_t vb_inited;           /* 1 between kd_mpi_vb_init and kd_mpi_vb_exit */
     uint32_t vicap_running;       /* sensor devices running */
     uint32_t venc_channels_requested; /* kd_mpi_venc_request_chn minus release (2025 ABI) */
+    uint32_t mp4_files;           /* kd_mp4_create instances not destroyed */
+    uint32_t mp4_tracks;          /* kd_mp4_create_track handles not freed */
 } k230_sim_stats;
 
 /* VICAP stand-in: dev 0..2, chn 0..2. Return 0 or a K_ERR code (module VICAP = 21).
@@ -78,7 +80,8 @@ int32_t k230_sim_stop_requested(void);
 /* Sensor frames delivered so far (the newest frame number of any sensor channel). */
 uint64_t k230_sim_frames_taken(void);
 /* Pictures VENC channel chn dropped: out[0] by frame-rate conversion, out[1] for not fitting
- * an output buffer. 0, or -1 if the channel is not created. */
+ * an output buffer, out[2] sensor frames due (realtime clock) while every output buffer was
+ * full. 0, or -1 if the channel is not created. */
 int32_t k230_sim_venc_drops(uint32_t chn, uint64_t *out);
 
 /* Run-time policies (sim/src/policy.rs Switches) for channels created from now on:

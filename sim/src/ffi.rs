@@ -640,7 +640,7 @@ pub unsafe extern "C" fn k230_sim_set_policy(name: *const c_char, value: *const 
         v if v == on => true,
         _ => return -2,
     };
-    *state::lock().switches.flag(i) = flag;
+    state::lock().set_switch(i, flag);
     0
 }
 
@@ -702,21 +702,23 @@ pub unsafe extern "C" fn k230_sim_get_stats(out: *mut K230SimStats) {
 }
 
 /// The pictures VENC channel `chn` dropped: `out[0]` by frame-rate conversion (the `drop`
-/// frame-rate policy), `out[1]` because they did not fit in an output buffer. 0, or -1 when
-/// the channel is not created (`out` untouched).
+/// frame-rate policy), `out[1]` because they did not fit in an output buffer, `out[2]` sensor
+/// frames that came due under the realtime clock while every output buffer was full. 0, or
+/// -1 when the channel is not created (`out` untouched).
 ///
 /// # Safety
-/// `out` is NULL or points to two writable `uint64_t`.
+/// `out` is NULL or points to three writable `uint64_t`.
 #[no_mangle]
 pub unsafe extern "C" fn k230_sim_venc_drops(chn: u32, out: *mut u64) -> i32 {
     let Some(c) = venc::counters(chn) else {
         return -1;
     };
     if !out.is_null() {
-        // SAFETY: two writable u64, per the function contract.
+        // SAFETY: three writable u64, per the function contract.
         unsafe {
             *out = c.dropped_rate;
             *out.add(1) = c.dropped_large;
+            *out.add(2) = c.dropped_full;
         }
     }
     0

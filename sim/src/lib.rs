@@ -2,7 +2,9 @@
 //!
 //! This `std` crate exports, as C symbols, every function of `include/k230_mpp.h`
 //! (`kd_mpi_venc_*`, `kd_mpi_sys_*`, `kd_mpi_vb_*`) and of `sim/include/k230_sim.h`
-//! (sensor stand-in, fault injection, statistics, codec backend). Linked in place of the
+//! (sensor stand-in, fault injection, statistics, codec backend), and those of
+//! `sim/include/k230_mp4_format.h` (`kd_mp4_*`, in [`mp4`]) and `sim/include/k230_sim_audio.h`
+//! (microphone, G.711, in [`audio`]). Linked in place of the
 //! K230 SDK libraries, it lets the `k230-venc` core and unmodified CanMV scripts run on a
 //! PC. It uses the ABI types generated from the same header (`k230_venc::mpp`).
 //!
@@ -29,6 +31,13 @@
 //!   created (see *Codec backends* below): `libav` (`codec::libav`, real H.264 / H.265 /
 //!   JPEG, the default; cargo feature `libav`, on by default) and `synthetic` ([`codec::synthetic`], whose docs define the payload
 //!   text tests parse: `frame=<n> y=<hex> uv=<hex> pts=<us> size=<w>x<h>`).
+//! - **MP4** ([`mp4`]): the SDK's MP4 muxer / demuxer C API (`kd_mp4_*`,
+//!   `sim/include/k230_mp4_format.h`) over libavformat (the `libav` feature; without it every
+//!   call answers -1): H.264 / H.265 and G.711 A-law / mu-law, plain or fragmented MP4, handles
+//!   in a registry; its choices are the `MP4_*` constants of [`policy`].
+//! - **Microphone and G.711** ([`audio`], `sim/include/k230_sim_audio.h`): a 1 kHz tone or a
+//!   WAV file (`K230_SIM_MIC_WAV`) on the sensor clock, and the ITU-T G.711 encoders, which
+//!   CanMV's `Mp4Container` records with on the PC.
 //! - **Faults** ([`fault`]) and **stats** ([`stats`]) for error-path and leak tests.
 //!
 //! All state sits in one global `Mutex` (+ `Condvar`), created on first use. Every
@@ -195,6 +204,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod arena;
+pub mod audio;
 pub mod camera;
 pub mod codec;
 pub mod diag;
@@ -202,7 +212,10 @@ pub mod err;
 pub mod fault;
 pub mod ffi;
 mod ide;
+pub mod mp4;
+pub mod nal;
 pub mod policy;
+pub mod rtsp;
 pub mod runctl;
 mod state;
 pub mod stats;

@@ -92,10 +92,20 @@ pub struct Switches {
     /// as their IDR (true, "first-separate"); or every IDR's in the same get_stream as the IDR
     /// (false, "with-idr"). The default and its evidence: [`HEADER_FIRST_SEPARATE`].
     pub header_first_separate: bool,
+    /// The sensor's clock (true, "realtime"): a bound channel does not get sensor frame `k`
+    /// before `k / fps` seconds of wall-clock time since the sensor started, and frames that
+    /// come due while every output buffer is full are dropped, as the board's VI drops them;
+    /// or virtual time (false, "virtual", the default): frames are produced as fast as the
+    /// script asks for them, so tests run at encoder speed. Unlike the other switches it
+    /// applies to running sensors at once, not to channels created later; switching to
+    /// realtime counts the time from the newest frame taken. Starting an RTSP server
+    /// (`multimedia.rtsp_server`) switches to realtime until the last one stops: a live
+    /// client must get frames at the sensor's rate.
+    pub realtime_clock: bool,
     /// `kd_mpi_venc_destroy_chn` of a channel a VI -> VENC bind still targets: refused with
     /// [`DESTROY_WHILE_BOUND`] (true, "refuse"), or the channel is destroyed and the bind
     /// stays for `kd_mpi_sys_unbind` (false, "allow", the default). The default and its
-    /// evidence: [`DESTROY_BOUND_REFUSED`]. Unlike the switches above, it applies to every
+    /// evidence: [`DESTROY_BOUND_REFUSED`]. Unlike the first two switches, it applies to every
     /// destroy from the moment it is set, not to channels created later.
     pub destroy_bound_refused: bool,
 }
@@ -104,6 +114,7 @@ pub struct Switches {
 pub const SWITCHES: Switches = Switches {
     drop_for_dst_rate: false,
     header_first_separate: HEADER_FIRST_SEPARATE,
+    realtime_clock: false,
     destroy_bound_refused: DESTROY_BOUND_REFUSED,
 };
 
@@ -111,16 +122,21 @@ pub const SWITCHES: Switches = Switches {
 pub const FRAME_RATE_ENV: &str = "K230_SIM_FRAME_RATE";
 /// Environment variable of [`Switches::header_first_separate`]: `with-idr` or `first-separate`.
 pub const HEADER_ENV: &str = "K230_SIM_HEADER";
+/// Environment variable of [`Switches::realtime_clock`]: `virtual` or `realtime`.
+pub const CLOCK_ENV: &str = "K230_SIM_CLOCK";
+/// The index of [`Switches::realtime_clock`] in [`SWITCH_NAMES`].
+pub const CLOCK_SWITCH: usize = 2;
 /// Environment variable of [`Switches::destroy_bound_refused`]: `allow` or `refuse`.
 pub const DESTROY_BOUND_ENV: &str = "K230_SIM_DESTROY_BOUND";
 /// The index of [`Switches::destroy_bound_refused`] in [`SWITCH_NAMES`].
-pub const DESTROY_BOUND_SWITCH: usize = 2;
+pub const DESTROY_BOUND_SWITCH: usize = 3;
 
 /// The switches: (name for `_k230sim.policy`, its environment variable, value when false,
 /// value when true); C strings, as the simulator's C interface hands the values out.
-pub const SWITCH_NAMES: [(&str, &str, &CStr, &CStr); 3] = [
+pub const SWITCH_NAMES: [(&str, &str, &CStr, &CStr); 4] = [
     ("frame_rate", FRAME_RATE_ENV, c"keep", c"drop"),
     ("header", HEADER_ENV, c"with-idr", c"first-separate"),
+    ("clock", CLOCK_ENV, c"virtual", c"realtime"),
     ("destroy_bound", DESTROY_BOUND_ENV, c"allow", c"refuse"),
 ];
 
@@ -129,6 +145,7 @@ impl Switches {
     pub fn flag(&mut self, i: usize) -> &mut bool {
         match i {
             0 => &mut self.drop_for_dst_rate,
+            CLOCK_SWITCH => &mut self.realtime_clock,
             DESTROY_BOUND_SWITCH => &mut self.destroy_bound_refused,
             _ => &mut self.header_first_separate,
         }
@@ -260,3 +277,62 @@ pub const ORIENTATION_WHILE_STARTED: k_s32 = err::venc(num::NOT_PERM);
 /// 270 on a picture less than 128 lines high: the coded width is below the minimum of 128):
 /// refused with ILLEGAL_PARAM, as create_chn refuses that size. Undocumented.
 pub const ROTATED_SIZE_OUT_OF_RANGE: k_s32 = err::venc(num::ILLEGAL_PARAM);
+/// RTSP (`multimedia.rtsp_server`): pieces of stream (one `rtspserver_sendvideodata` each)
+/// queued for one client at most, as the board's live555 source keeps at most 8 packets
+/// (neighbours facts 4.1: "packet queue of max 8, oldest dropped").
+pub const RTSP_CLIENT_QUEUE: u32 = 8;
+/// RTSP: what a client whose queue is full loses. True ("rest of the GOP", the simulator's
+/// choice): the piece that did not fit and every later one up to the next key piece
+/// (parameter sets, an IDR picture; every JPEG picture), for that client only; it decodes the
+/// pictures it got, then restarts cleanly at the next IDR. False: the oldest queued piece is
+/// dropped (the board's live555 rule, neighbours facts 4.1), which leaves the client P
+/// pictures whose reference is gone, decoded with errors until the next IDR. Evidence for the
+/// choice: users measured that a viewer who lost data mid-GOP got about 0.46 s of P pictures
+/// it could not use before the next SPS/PPS/IDR (neighbours facts section 8); whole groups of
+/// pictures lose no more pictures than that and never show broken ones. Either way the
+/// sender never waits: the board's raw queue is unbounded, the simulator's queues are per
+/// client and bounded, and with no client at all every piece is dropped at once (the board
+/// keeps the last 8 for the next client; the simulator starts a new client at the next key
+/// piece instead).
+pub const RTSP_DROP_REST_OF_GOP: bool = true;
+
+// ---- MP4 muxer / demuxer (`crate::mp4`, the SDK's kd_mp4_* API) ---------------------------
+
+/// `kd_mp4_create` with a `file_name` that has no NUL byte within its 128 bytes: refused with
+/// -1 and a message. Evidence (neighbours facts 3.3, UNCERTAIN there): the SDK passes the
+/// array to `fopen` as a C string, so such a name runs on into the next bytes of the config
+/// (`fmp4_flag` and the padding); CanMV's `file_name[:] = bytes(...)` over a uctypes UINT8
+/// array writes past the array's end for 129 bytes or more (measured with the MicroPython 1.21
+/// fork CanMV builds from and 1.25: the bytearray over the field grows in place). What the
+/// board then opens is undefined; a name of at most 127 bytes is what works everywhere.
+pub const MP4_FILE_NAME_MAX: usize = 127;
+/// The largest `data_length` `kd_mp4_write_frame` takes (and `kd_mp4_get_frame` returns):
+/// 2 MiB, the size of each of the two work buffers the SDK allocates per instance (facts 3.2;
+/// that a larger frame fails there is inferred). Larger: -1 and a message.
+pub const MP4_MAX_FRAME_BYTES: usize = 2 << 20;
+/// A sample whose time stamp (in ms, after the SDK's `/ 1000`) is not above its track's
+/// previous one is written 1 ms after it, with one line on stderr per track (true), instead of
+/// being refused with -1 (false). The SDK's libmov writes whatever it is given; a file with
+/// two samples at one time stamp, or going back, is not valid ISO-BMFF, which libavformat
+/// refuses to write.
+pub const MP4_BUMP_NON_INCREASING_TS: bool = true;
+/// Each track's first sample is at time 0 of the file (its later samples keep their distance
+/// from it). CanMV's writers give the tracks independent clocks: `Mp4Container` starts its
+/// audio clock at 0 and subtracts the first video pts; the `mp4_muxer` example passes VENC pts
+/// (microseconds since the sensor started) as they are. Without this, such a file would begin
+/// with an empty stretch of the first pts' length (an edit list) in some players.
+pub const MP4_TRACK_STARTS_AT_ZERO: bool = true;
+/// A video write after a track's first that holds no picture (only parameter sets, SEI or an
+/// access unit delimiter, e.g. a HEADER pack written on its own) is kept and put in front of
+/// the track's next write (true), instead of becoming a sample without a picture (false),
+/// which players count as a frame they cannot show. The SDK's behaviour is not known.
+pub const MP4_MERGE_NON_PICTURE_WRITES: bool = true;
+/// Bytes of samples the muxer keeps in memory while it waits for the first video key frame
+/// (libavformat writes the file's header then, with every track's decoder configuration;
+/// audio written before it waits). Beyond it: -1 and a message.
+pub const MP4_PENDING_MAX_BYTES: usize = 16 << 20;
+/// `kd_mp4_write_frame` when the first write of a video track holds its parameter sets and a
+/// key frame, but an `avcC` / `hvcC` cannot be built from them (a truncated SPS): -2, which
+/// the SDK returns when "no parameter sets were parsed when adding the track" (facts 3.2; the
+/// SDK's -1 with "should start with key frame" covers a write without them).
+pub const MP4_UNPARSABLE_PARAM_SETS: i32 = -2;

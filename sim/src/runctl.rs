@@ -4,7 +4,10 @@
 //!   `KeyboardInterrupt` path runs, then (at exit) the firmware's between-scripts teardown;
 //!   `k230_sim_stop_requested` tells the runner it was this stop;
 //! - `K230_SIM_PROGRESS=<file>`: the newest sensor frame number is written there (`frames N`),
-//!   at most every [`PROGRESS_EVERY`], for the runner's progress line.
+//!   at most every [`PROGRESS_EVERY`], for the runner's progress line;
+//! - `K230_SIM_PATH_MAP=/sdcard=<dir>:/data=<dir>`: the board folders a file the simulator
+//!   opens itself (an MP4 muxer's `file_name`) is looked up in ([`host_path`]), as the
+//!   script's own files are through MicroPython's VFS mounts.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -12,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// Environment variable: stop (SIGINT) after this many sensor frames.
 pub const STOP_AFTER_ENV: &str = "K230_SIM_STOP_AFTER";
+/// Environment variable: board folder = host folder pairs, `:`-separated.
+pub const PATH_MAP_ENV: &str = "K230_SIM_PATH_MAP";
 /// Environment variable: the progress file.
 pub const PROGRESS_ENV: &str = "K230_SIM_PROGRESS";
 /// Shortest time between two writes of the progress file.
@@ -83,4 +88,46 @@ pub extern "C" fn k230_sim_stop_requested() -> i32 {
 #[no_mangle]
 pub extern "C" fn k230_sim_frames_taken() -> u64 {
     FRAMES.load(Ordering::Relaxed)
+}
+
+/// The host path of a file name a script gave the simulator: under a board folder of
+/// [`PATH_MAP_ENV`] (`/sdcard/x.mp4`, the folder itself or below it), the same name in the
+/// host folder it maps to; any other name as it is.
+pub fn host_path(name: &[u8]) -> Vec<u8> {
+    let Some(map) = std::env::var_os(PATH_MAP_ENV) else {
+        return name.to_vec();
+    };
+    use std::os::unix::ffi::OsStrExt;
+    for pair in map.as_bytes().split(|&b| b == b':') {
+        let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        let (board, host) = (&pair[..eq], &pair[eq + 1..]);
+        if board.len() > 1
+            && name.starts_with(board)
+            && matches!(name.get(board.len()), None | Some(b'/'))
+        {
+            let mut out = host.to_vec();
+            out.extend_from_slice(&name[board.len()..]);
+            return out;
+        }
+    }
+    name.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn board_folders_map_to_host_folders() {
+        // The variable is read on each call; this test owns it (no other test sets it).
+        std::env::set_var(super::PATH_MAP_ENV, "/sdcard=/tmp/out/sdcard:/data=/tmp/d");
+        let host = |n: &str| String::from_utf8(super::host_path(n.as_bytes())).unwrap();
+        assert_eq!(host("/sdcard/a.mp4"), "/tmp/out/sdcard/a.mp4");
+        assert_eq!(host("/sdcard"), "/tmp/out/sdcard");
+        assert_eq!(host("/data/x/y.mp4"), "/tmp/d/x/y.mp4");
+        assert_eq!(host("/sdcardx/a.mp4"), "/sdcardx/a.mp4");
+        assert_eq!(host("rel.mp4"), "rel.mp4");
+        std::env::remove_var(super::PATH_MAP_ENV);
+        assert_eq!(host("/sdcard/a.mp4"), "/sdcard/a.mp4");
+    }
 }

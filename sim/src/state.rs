@@ -58,6 +58,17 @@ impl Sim {
         }
     }
 
+    /// Sets run-time switch `i` of [`crate::policy::SWITCH_NAMES`]; a clock turning realtime
+    /// counts the running sensors' time from now ([`vicap::rebase_clock`]).
+    pub fn set_switch(&mut self, i: usize, on: bool) {
+        let flag = self.switches.flag(i);
+        let was = *flag;
+        *flag = on;
+        if i == crate::policy::CLOCK_SWITCH && on && !was {
+            vicap::rebase_clock(self);
+        }
+    }
+
     /// Frees everything and returns to the initial state (the arena region is kept).
     pub fn reset(&mut self) {
         vicap::reset_all(self);
@@ -132,25 +143,6 @@ impl Global {
         }
     }
 
-    /// [`Global::wait_within`], but a wait with no deadline returns every `every` (so its
-    /// caller can look at why it waits); `Ok` then.
-    pub fn wait_polling<'a>(
-        &self,
-        guard: MutexGuard<'a, Sim>,
-        timeout: Timeout,
-        expired: k_s32,
-        every: std::time::Duration,
-    ) -> KResult<MutexGuard<'a, Sim>> {
-        if timeout.deadline.is_some() || timeout.milli_sec == 0 {
-            return self.wait_within(guard, timeout, expired);
-        }
-        let (g, _) = self
-            .cv
-            .wait_timeout(guard, every)
-            .unwrap_or_else(|e| e.into_inner());
-        Ok(g)
-    }
-
     /// One round of a blocking call's wait: waits for a notification within `timeout` and
     /// returns the guard, with which the caller re-checks its condition; `Err(expired)` when
     /// the timeout does not allow waiting (0) or has run out.
@@ -167,6 +159,24 @@ impl Global {
             (guard, true) => Ok(guard),
             (_, false) => Err(expired),
         }
+    }
+
+    /// [`Global::wait_within`] that also wakes at `wake` (the realtime sensor's next frame):
+    /// `Ok` then too, unless the timeout has run out by that time.
+    pub fn wait_within_until<'a>(
+        &self,
+        guard: MutexGuard<'a, Sim>,
+        timeout: Timeout,
+        expired: k_s32,
+        wake: Option<Instant>,
+    ) -> KResult<MutexGuard<'a, Sim>> {
+        let Some(wake) = wake.filter(|w| timeout.deadline.is_none_or(|d| *w < d)) else {
+            return self.wait_within(guard, timeout, expired);
+        };
+        if timeout.milli_sec == 0 {
+            return Err(expired);
+        }
+        Ok(self.wait(guard, Some(wake)).0)
     }
 }
 

@@ -28,18 +28,24 @@ pub struct K230SimStats {
     pub vicap_running: u32,
     /// VENC channels requested (`kd_mpi_venc_request_chn`, 2025 ABI) and not released.
     pub venc_channels_requested: u32,
+    /// Live `kd_mp4_create` instances (muxers and demuxers) not destroyed.
+    pub mp4_files: u32,
+    /// Live `kd_mp4_create_track` handles (freed by `kd_mp4_destroy_tracks` / `kd_mp4_destroy`).
+    pub mp4_tracks: u32,
 }
 
 const _: () = {
-    assert!(std::mem::size_of::<K230SimStats>() == 56);
+    assert!(std::mem::size_of::<K230SimStats>() == 64);
     assert!(std::mem::offset_of!(K230SimStats, mmz_bytes) == 24);
     assert!(std::mem::offset_of!(K230SimStats, vicap_running) == 44);
     assert!(std::mem::offset_of!(K230SimStats, venc_channels_requested) == 48);
+    assert!(std::mem::offset_of!(K230SimStats, mp4_tracks) == 56);
 };
 
 /// Current counters.
 pub(crate) fn collect(sim: &Sim) -> K230SimStats {
     let (created, started, held, queued) = venc::counts(sim);
+    let (mp4_files, mp4_tracks) = crate::mp4::live_counts();
     K230SimStats {
         venc_channels_created: created,
         venc_channels_started: started,
@@ -55,5 +61,7 @@ pub(crate) fn collect(sim: &Sim) -> K230SimStats {
         venc_channels_requested: sim.requested.iter().filter(|&&r| r).count() as u32,
         #[cfg(not(feature = "abi-2025"))]
         venc_channels_requested: 0,
+        mp4_files,
+        mp4_tracks,
     }
 }

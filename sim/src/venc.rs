@@ -27,6 +27,7 @@ use crate::{policy, vicap, Sim};
 use k230_venc::attr::{Mirror, Rotation};
 use k230_venc::mpp::*;
 use std::collections::VecDeque;
+use std::time::Instant;
 
 /// Channels (`VENC_MAX_CHN_NUMS`).
 pub const CHNS: usize = VENC_MAX_CHN_NUMS as usize;
@@ -104,6 +105,7 @@ pub(crate) struct Chn {
     release_pts: u64,
     dropped_rate: u64,
     dropped_large: u64,
+    dropped_full: u64,
     /// Diagnostics ([`crate::diag`]): since when get_stream / send_frame calls that wait
     /// have found nothing (reset by a delivery / a free buffer), `dropped_large` then, when
     /// the last explanation was printed, and whether the size mismatch was explained.
@@ -128,6 +130,9 @@ pub struct ChnCounters {
     pub dropped_rate: u64,
     /// Frames dropped because they did not fit in one output buffer.
     pub dropped_large: u64,
+    /// Sensor frames that came due, under the realtime clock, while every output buffer
+    /// was full (the VI drops them).
+    pub dropped_full: u64,
     /// IDR generation enabled with `kd_mpi_venc_enable_idr`.
     pub idr_enable: bool,
 }
@@ -312,6 +317,7 @@ fn new_chn(
         release_pts: 0,
         dropped_rate: 0,
         dropped_large: 0,
+        dropped_full: 0,
         stuck: None,
         full_since: None,
         said_at: None,
@@ -690,9 +696,12 @@ fn note_sent_pts(ch: &mut Chn, c: usize, pts: u64) {
 }
 
 /// Bound channel with an empty queue: pull sensor frames until one is queued or no output
-/// buffer is free. A running sensor channel whose size differs from the channel's picture
-/// size is an error ([`policy::BOUND_SIZE_MISMATCH`]) rather than an endless wait.
-fn pull_bound(sim: &mut Sim, c: usize) -> KResult {
+/// buffer is free. A running bound sensor channel whose size differs from the channel's
+/// picture size is an error ([`policy::BOUND_SIZE_MISMATCH`]) rather than an endless wait.
+/// Under the realtime clock ([`policy::Switches::realtime_clock`]) only the frames already
+/// due are taken ([`pull_due`]); `Ok(Some(t))` then says when the next one is.
+fn pull_bound(sim: &mut Sim, c: usize) -> KResult<Option<Instant>> {
+    let realtime = sim.switches.realtime_clock;
     let Sim {
         arena,
         venc,
@@ -701,16 +710,16 @@ fn pull_bound(sim: &mut Sim, c: usize) -> KResult {
         ..
     } = sim;
     let Some(ch) = venc[c].as_deref_mut() else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(b) = binds[c].as_mut() else {
-        return Ok(());
+        return Ok(None);
     };
     if !ch.started || !ch.queue.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     match vicap[b.dev].live_size(b.chn) {
-        None => return Ok(()), // not running (yet): frames may still come
+        None => return Ok(None), // not running (yet): frames may still come
         Some(size) if size != (ch.cfg.width, ch.cfg.height) => {
             if !ch.said_mismatch {
                 ch.said_mismatch = true;
@@ -736,37 +745,96 @@ fn pull_bound(sim: &mut Sim, c: usize) -> KResult {
     if fps != ch.cfg.src_fps {
         warn_input_rate(ch, c, "its sensor runs at", u64::from(fps));
     }
+    if realtime {
+        return Ok(pull_due(arena, vicap, ch, b));
+    }
     // Bounded: enough input frames for one kept frame, plus a few too-large drops.
     for _ in 0..ch.cfg.src_fps as usize + 4 {
         // Nothing is pulled without a free buffer, so no frame is ever dropped as "full".
         let Some(buf) = ch.free_buf() else {
-            return Ok(());
+            return Ok(None);
         };
-        let index = b.cursor;
-        b.cursor += 1;
-        let (keep, acc) = ch.rate_keep();
-        ch.rate_acc = acc;
-        if !keep {
-            ch.dropped_rate += 1;
-            continue;
-        }
-        let Ok(f) = vicap::render_into_ring(arena, vicap, b.dev, b.chn, index) else {
-            return Ok(());
-        };
-        let stride = u64::from(f.width);
-        let input = Input {
-            y_phys: f.y_phys,
-            y_stride: stride,
-            uv_phys: f.uv_phys,
-            uv_stride: stride,
-            pts: f.pts,
-        };
-        match encode_frame(arena, ch, input, buf) {
-            Ok(()) => return Ok(()),
-            Err(_) => ch.dropped_large += 1,
+        match take_sensor_frame(arena, vicap, ch, b, buf) {
+            Taken::Queued | Taken::Failed => return Ok(None),
+            Taken::Dropped => {}
         }
     }
-    Ok(())
+    Ok(None)
+}
+
+/// What [`take_sensor_frame`] did with the bound channel's next sensor frame.
+enum Taken {
+    /// Encoded and queued.
+    Queued,
+    /// Dropped by frame-rate conversion, or too large for an output buffer.
+    Dropped,
+    /// The sensor could not render it (stopped meanwhile, Y4M read error).
+    Failed,
+}
+
+/// Takes the bound channel's next sensor frame (`b.cursor`) and encodes it into output
+/// buffer `buf`, unless frame-rate conversion drops it.
+fn take_sensor_frame(
+    arena: &Arena,
+    vicap: &mut [vicap::Dev; vicap::DEVS],
+    ch: &mut Chn,
+    b: &mut crate::sys::Bind,
+    buf: usize,
+) -> Taken {
+    let index = b.cursor;
+    b.cursor += 1;
+    let (keep, acc) = ch.rate_keep();
+    ch.rate_acc = acc;
+    if !keep {
+        ch.dropped_rate += 1;
+        return Taken::Dropped;
+    }
+    let Ok(f) = vicap::render_into_ring(arena, vicap, b.dev, b.chn, index) else {
+        return Taken::Failed;
+    };
+    let stride = u64::from(f.width);
+    let input = Input {
+        y_phys: f.y_phys,
+        y_stride: stride,
+        uv_phys: f.uv_phys,
+        uv_stride: stride,
+        pts: f.pts,
+    };
+    match encode_frame(arena, ch, input, buf) {
+        Ok(()) => Taken::Queued,
+        Err(_) => {
+            ch.dropped_large += 1;
+            Taken::Dropped
+        }
+    }
+}
+
+/// Realtime clock: takes, in order, the sensor frames due by now that the free output buffers
+/// hold; those due beyond them are dropped (`dropped_full`), as the board's VI drops frames
+/// while the encoder's output is full (it encodes each frame when it comes, so the free
+/// buffers would have taken the earliest ones). Returns when the next frame is due if none is
+/// due yet.
+fn pull_due(
+    arena: &Arena,
+    vicap: &mut [vicap::Dev; vicap::DEVS],
+    ch: &mut Chn,
+    b: &mut crate::sys::Bind,
+) -> Option<Instant> {
+    let due = vicap[b.dev].frames_due(Instant::now());
+    if b.cursor >= due {
+        return vicap[b.dev].ready_at(b.cursor);
+    }
+    while b.cursor < due {
+        let Some(buf) = ch.free_buf() else {
+            ch.dropped_full += due - b.cursor;
+            b.cursor = due;
+            break;
+        };
+        if let Taken::Failed = take_sensor_frame(arena, vicap, ch, b, buf) {
+            break;
+        }
+    }
+    None
 }
 
 /// `kd_mpi_venc_send_frame`.
@@ -821,12 +889,8 @@ pub(crate) fn send_frame(
         if milli_sec != 0 {
             explain_full(ch, c);
         }
-        guard = g.wait_polling(
-            guard,
-            timeout,
-            policy::SEND_FRAME_FULL,
-            crate::diag::POLL_EVERY,
-        )?;
+        let poll = std::time::Instant::now() + crate::diag::POLL_EVERY;
+        guard = g.wait_within_until(guard, timeout, policy::SEND_FRAME_FULL, Some(poll))?;
     }
 }
 
@@ -924,16 +988,14 @@ pub(crate) fn get_stream(
             deliver(ch, stream);
             return Ok(());
         }
-        pulled?;
+        let next_frame = pulled?;
         if milli_sec != 0 {
             explain_empty(&mut guard, c);
         }
-        guard = g.wait_polling(
-            guard,
-            timeout,
-            policy::GET_STREAM_TIMEOUT,
-            crate::diag::POLL_EVERY,
-        )?;
+        // A wait with no deadline still wakes now and then, to see whether it is stuck.
+        let poll = std::time::Instant::now() + crate::diag::POLL_EVERY;
+        let wake = Some(next_frame.map_or(poll, |t| t.min(poll)));
+        guard = g.wait_within_until(guard, timeout, policy::GET_STREAM_TIMEOUT, wake)?;
     }
 }
 
@@ -1100,6 +1162,7 @@ pub fn counters(chn: u32) -> Option<ChnCounters> {
         encoded: ch.encoded,
         dropped_rate: ch.dropped_rate,
         dropped_large: ch.dropped_large,
+        dropped_full: ch.dropped_full,
         idr_enable: ch.idr_enable,
     })
 }

@@ -10,8 +10,11 @@
 //! picture of that file ([`crate::camera`]: any video or picture libav decodes, looping,
 //! scaled to each channel's size); then mirrored and / or flipped as the device's mirror
 //! mask said when it started ([`format::mirror_nv12`]), and converted to the channel's format.
-//! Frame `i` has pts `i * 1_000_000 / fps` microseconds. Time is virtual: nothing is paced,
-//! frames are produced when asked for (dump_frame, or a bound VENC channel's get_stream).
+//! Frame `i` has pts `i * 1_000_000 / fps` microseconds. Time is virtual by default: nothing
+//! is paced, frames are produced when asked for (dump_frame, or a bound VENC channel's
+//! get_stream). Under the realtime clock ([`crate::policy::Switches::realtime_clock`]) a
+//! bound channel does not get frame `i` before its pts has passed on the wall clock since
+//! the device started ([`rebase_clock`] moves that origin); snapshots stay unpaced.
 //!
 //! Each device also records which CanMV `Sensor` object holds its CSI bus ([`claim`]): the
 //! firmware's Sensor layer refuses a second one, and stopping the device (the script's
@@ -28,6 +31,7 @@ use format::{layout, Layout, FORMATS, MIRROR_H, MIRROR_V};
 use k230_venc::mpp::{k_video_frame_info, K_ID_VI, PIXEL_FORMAT_YUV_SEMIPLANAR_420};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// Environment variable naming a camera file (video or picture) to use instead of the test
 /// pattern.
@@ -206,6 +210,11 @@ pub(crate) struct Dev {
     source: Option<Camera>,
     /// The claim on the device's CSI bus ([`claim`]), 0 if free. Survives [`reset`].
     owner: u32,
+    /// Wall-clock time of frame 0 of this run (set at start, moved by [`rebase_clock`]).
+    epoch: Option<Instant>,
+    /// The largest pts of a frame produced since the device started (the sensor clock the
+    /// simulated microphone follows, [`clock_us`]); `None` before the first.
+    clock_us: Option<u64>,
 }
 
 impl Default for Dev {
@@ -218,6 +227,8 @@ impl Default for Dev {
             running: false,
             source: None,
             owner: 0,
+            epoch: None,
+            clock_us: None,
         }
     }
 }
@@ -282,6 +293,34 @@ impl Dev {
         self.fps
     }
 
+    /// Under the realtime clock: the wall-clock time at which frame `index` of this run is
+    /// ready (None while stopped).
+    pub(crate) fn ready_at(&self, index: u64) -> Option<Instant> {
+        let us = frame_pts(index, self.fps);
+        self.epoch.map(|e| e + Duration::from_micros(us))
+    }
+
+    /// Under the realtime clock: the number of frames of this run ready at `now` (frame 0 is
+    /// ready at the start), 0 while stopped.
+    pub(crate) fn frames_due(&self, now: Instant) -> u64 {
+        let Some(epoch) = self.epoch else {
+            return 0;
+        };
+        let us =
+            u64::try_from(now.saturating_duration_since(epoch).as_micros()).unwrap_or(u64::MAX);
+        let fps = u64::from(self.fps.max(1));
+        // Frame k is ready once frame_pts(k) <= us; start from the estimate, then settle the
+        // rounding of frame_pts.
+        let mut n = us.saturating_mul(fps) / 1_000_000 + 1;
+        while frame_pts(n, self.fps) <= us {
+            n += 1;
+        }
+        while n > 0 && frame_pts(n - 1, self.fps) > us {
+            n -= 1;
+        }
+        n
+    }
+
     pub(crate) fn live_size(&self, chn: usize) -> Option<(u32, u32)> {
         let c = self.chns.get(chn)?;
         if !self.running || c.ring.is_empty() {
@@ -302,6 +341,8 @@ impl Dev {
         }
         self.running = false;
         self.source = None;
+        self.epoch = None;
+        self.clock_us = None;
     }
 }
 
@@ -380,6 +421,7 @@ pub(crate) fn render_into_ring(
         }
     }
     crate::runctl::frame_taken(index);
+    d.clock_us = d.clock_us.max(Some(frame_pts(index, fps)));
     Ok(RingFrame {
         y_phys: block,
         uv_phys: block + offset[1],
@@ -538,6 +580,8 @@ pub(crate) fn start(sim: &mut Sim, dev: i32) -> KResult {
         c.snap_index = 0;
     }
     dv.running = true;
+    dv.epoch = Some(Instant::now());
+    dv.clock_us = None;
     dv.run_mirror = dv.mirror;
     dv.source = source;
     // Bound encoder channels see this run from frame 0.
@@ -613,6 +657,38 @@ pub(crate) fn set_source(sim: &mut Sim, path: Option<&Path>) -> KResult {
     }
     src.path = path.map(Path::to_path_buf);
     Ok(())
+}
+
+/// The clock turns realtime: every running device counts its time from now, as of the newest
+/// frame a bound channel took (nothing taken lies in the future, and the next frame is due
+/// one frame time from now at the latest).
+pub(crate) fn rebase_clock(sim: &mut Sim) {
+    let now = Instant::now();
+    let Sim { vicap, binds, .. } = sim;
+    for (d, dev) in vicap.iter_mut().enumerate() {
+        if !dev.running {
+            continue;
+        }
+        let taken = binds
+            .iter()
+            .flatten()
+            .filter(|b| b.dev == d)
+            .map(|b| b.cursor)
+            .max()
+            .unwrap_or(0);
+        let since = Duration::from_micros(frame_pts(taken.saturating_sub(1), dev.fps));
+        dev.epoch = Some(now.checked_sub(since).unwrap_or(now));
+    }
+}
+
+/// The sensor clock (microseconds): the largest pts of a frame any running device produced
+/// since it started, `None` before any. Frames are produced on demand (virtual time), so
+/// this is how far the simulated world has got.
+pub(crate) fn clock_us(devs: &[Dev; DEVS]) -> Option<u64> {
+    devs.iter()
+        .filter(|d| d.running)
+        .filter_map(|d| d.clock_us)
+        .max()
 }
 
 /// Number of running devices.

@@ -462,61 +462,38 @@ fn check_planes(pic: &Picture<'_>) -> Result<(), EncodeError> {
     }
 }
 
-/// NAL unit type of the unit starting at `nal` (just after the start code).
-fn nal_type(codec: Codec, nal: &[u8]) -> u8 {
-    match (codec, nal.first()) {
-        (_, None) => 0xff,
-        (Codec::H264, Some(b)) => b & 0x1f,
-        (_, Some(b)) => (b >> 1) & 0x3f,
+/// The NAL syntax of a video codec.
+fn syntax(codec: Codec) -> crate::nal::Syntax {
+    match codec {
+        Codec::H264 => crate::nal::Syntax::H264,
+        _ => crate::nal::Syntax::H265,
     }
 }
 
 /// Parameter-set NAL types: H.264 SPS/PPS, HEVC VPS/SPS/PPS.
 pub fn is_parameter_set(codec: Codec, t: u8) -> bool {
-    match codec {
-        Codec::H264 => t == 7 || t == 8,
-        _ => (32..=34).contains(&t),
-    }
+    syntax(codec).is_parameter_set(t)
 }
 
 /// Intra random access picture slices: H.264 IDR, HEVC BLA/IDR/CRA.
 fn is_irap(codec: Codec, t: u8) -> bool {
-    match codec {
-        Codec::H264 => t == 5,
-        _ => (16..=21).contains(&t),
-    }
+    syntax(codec).is_key(t)
 }
 
 /// Splits an Annex-B byte stream into NAL units including their start codes: appends
 /// `(start, end, nal type)` so that the ranges tile `data` exactly (bytes before the first
 /// start code belong to the first unit; a zero byte just before `00 00 01` starts a 4-byte
-/// start code).
+/// start code; a stream without start codes is one unit of type 0xff).
 pub fn annexb_units(codec: Codec, data: &[u8], out: &mut Vec<(usize, usize, u8)>) {
-    // (unit start, payload start) of the unit being scanned.
-    let mut cur: Option<(usize, usize)> = None;
-    let mut i = 0;
-    while i + 3 <= data.len() {
-        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            let s = if i > 0 && data[i - 1] == 0 { i - 1 } else { i };
-            cur = Some(match cur {
-                Some((us, p)) => {
-                    let p = p.min(s);
-                    out.push((us, s, nal_type(codec, &data[p..s])));
-                    (s, i + 3)
-                }
-                None => (0, i + 3),
-            });
-            i += 3;
-        } else if data[i + 2] > 1 {
-            i += 3;
+    let syntax = syntax(codec);
+    for u in crate::nal::units(data) {
+        // payload 0: no start code at all.
+        let t = if u.payload == 0 {
+            0xff
         } else {
-            i += 1;
-        }
-    }
-    match cur {
-        Some((us, p)) => out.push((us, data.len(), nal_type(codec, &data[p..]))),
-        None if !data.is_empty() => out.push((0, data.len(), 0xff)),
-        None => {}
+            syntax.nal_type(&data[u.payload..u.end])
+        };
+        out.push((u.start, u.end, t));
     }
 }
 

@@ -8,14 +8,18 @@
 //! `k_venc_attr`), so an `abi-2025` build runs only `abi_2025` (output buffers from an
 //! attached VB pool).
 
-mod fixtures;
+pub(crate) mod fixtures;
 
+#[cfg(not(feature = "abi-2025"))]
+mod clock;
 #[cfg(not(feature = "abi-2025"))]
 mod codec;
 #[cfg(not(feature = "abi-2025"))]
 mod fault;
 #[cfg(not(feature = "abi-2025"))]
 mod orient;
+#[cfg(not(feature = "abi-2025"))]
+mod rtsp;
 #[cfg(not(feature = "abi-2025"))]
 mod stream;
 #[cfg(not(feature = "abi-2025"))]

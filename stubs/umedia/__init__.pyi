@@ -1,0 +1,9 @@
+"""The built-in `media` module of k230-venc under its `u` name (a Python `media` package
+shadows it on the CanMV firmware and the simulator): `umedia.vencoder` is media.vencoder."""
+
+from . import vencoder as vencoder
+from media.media import MediaLink
+
+def _mm_init() -> None: ...
+def _mm_deinit() -> None: ...
+def _mm_link(src: tuple[int, int, int] | list[int], dst: tuple[int, int, int] | list[int], /) -> MediaLink: ...

@@ -1,0 +1,1 @@
+from media.vencoder import *
