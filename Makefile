@@ -80,6 +80,7 @@ ABI_SUITES := python_tests/test_api.py python_tests/test_errors.py python_tests/
 	python_tests/test_ledger.py python_tests/test_generations.py python_tests/test_extras.py \
 	python_tests/test_orientation.py python_tests/test_rc_modes.py
 ABI_SUITES += python_tests/test_mp4.py python_tests/test_mp4_binding.py
+ABI_SUITES += python_tests/test_back_to_back.py
 
 # The same build cross-compiled for riscv64 (the K230 big core's ISA), statically linked, run
 # under qemu-riscv64: the simulator without its libav backend (cargo --no-default-features:
@@ -215,6 +216,9 @@ test:
 	K230_CORE_TARGET=$(RUST_K230_TARGET) $(ROOT)/scripts/check_core_archive.sh
 	$(ROOT)/scripts/check_sdk_layout_test.sh
 	CARGO="$(CARGO)" $(ROOT)/scripts/check_real_sdk.sh
+	bash -n $(ROOT)/boards/k230_canmv/sdk_container_setup.sh
+	if command -v shellcheck >/dev/null; then shellcheck $(ROOT)/boards/k230_canmv/sdk_container_setup.sh; \
+	else echo "make test: shellcheck not found: sdk_container_setup.sh checked with bash -n only"; fi
 	$(ROOT)/scripts/fetch_micropython_test.sh
 	cd $(ROOT) && $(CARGO) build --release -q -p k230-venc --target riscv64gc-unknown-none-elf
 	$(MAKE) --no-print-directory micropython

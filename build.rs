@@ -2,8 +2,8 @@
 //!
 //! By default the input is the project's own declaration header
 //! `include/k230_mpp.h`. When `K230_SDK_MPP_DIR` points at a K230 MPP tree
-//! (the directory holding `include/`, `include/comm/` and `userapps/api/`), the
-//! bindings are generated from the SDK's own headers instead (an umbrella
+//! (the directory holding `include/`, `include/comm/`, `include/ioctl/` and
+//! `userapps/api/`: each one present is on the include path), the bindings are generated from the SDK's own headers instead (an umbrella
 //! including `mpi_venc_api.h`, `mpi_sys_api.h` and `mpi_vb_api.h`).
 //!
 //! `K230_SDK_MPP_DIR` check. Before generating, the SDK headers and the own
@@ -269,12 +269,17 @@ fn main() {
                 &umbrella,
                 "#include \"mpi_venc_api.h\"\n#include \"mpi_sys_api.h\"\n#include \"mpi_vb_api.h\"\n",
             );
-            // The SDK's include directories, then the builder's flags (K230_SDK_CFLAGS: a
+            // The SDK's include directories (those the CanMV port compiles with, the RT-Smart
+            // SDK's libs/mk/libmpp.mk: include, include/comm, include/ioctl, userapps/api; the
+            // make fragment passes the same list), then the builder's flags (K230_SDK_CFLAGS: a
             // generated config header's directory, libc headers, defines).
-            let mut sdk_flags: Vec<String> = ["include", "include/comm", "userapps/api"]
-                .iter()
-                .map(|d| format!("-I{}", sdk.join(d).display()))
-                .collect();
+            let mut sdk_flags: Vec<String> =
+                ["include", "include/comm", "include/ioctl", "userapps/api"]
+                    .iter()
+                    .map(|d| sdk.join(d))
+                    .filter(|d| d.is_dir())
+                    .map(|d| format!("-I{}", d.display()))
+                    .collect();
             println!("cargo:rerun-if-env-changed=K230_SDK_CFLAGS");
             if let Ok(flags) = env::var("K230_SDK_CFLAGS") {
                 sdk_flags.extend(flags.split_whitespace().map(String::from));

@@ -311,6 +311,9 @@ k_s32 kd_mpi_venc_release_chn(k_u32 chn_num);
 
 k_s32 kd_mpi_sys_bind(k_mpp_chn *src_chn, k_mpp_chn *dest_chn);
 k_s32 kd_mpi_sys_unbind(k_mpp_chn *src_chn, k_mpp_chn *dest_chn);
+/* The source bound to dest_chn, in *src_chn (what a destination that has none returns is not
+ * documented). */
+k_s32 kd_mpi_sys_get_bind_by_dest(k_mpp_chn *dest_chn, k_mpp_chn *src_chn);
 void *kd_mpi_sys_mmap(k_u64 phys_addr, k_u32 size);
 k_s32 kd_mpi_sys_munmap(void *virt_addr, k_u32 size);
 

@@ -325,6 +325,12 @@ int32_t venc_create_requested(uint32_t owner,
 // `Encoder.chn`: the channel `owner` got from `Create(chnAttr)` and still has, or -1.
 int64_t venc_encoder_chn(uint32_t owner);
 
+// 1 when an `Encoder` other than `owner` holds channel `chn` (for -1, the implicit-channel
+// Create: any channel), else 0. After a failed Create the glue then runs the GC once and
+// tries again: the holder may be an `Encoder` that nothing references any more (an earlier
+// script's, in the same interpreter), which its finaliser frees.
+int32_t venc_chn_held_by_other(uint32_t owner, int64_t chn);
+
 // `Encoder.RequestIDR` (beyond the manual).
 int32_t venc_request_idr(int64_t chn, venc_error_t *err);
 

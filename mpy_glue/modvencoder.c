@@ -9,6 +9,7 @@
 //
 // SPDX-License-Identifier: MIT OR Apache-2.0
 
+#include "py/gc.h"
 #include "py/mpthread.h"
 #include "py/objlist.h"
 
@@ -377,20 +378,44 @@ static venc_chn_attr_obj_t *venc_chn_attr_arg(mp_obj_t o) {
     return MP_OBJ_TO_PTR(o);
 }
 
+// After a failed Create: whether another Encoder holds channel `chn` (-1: any channel, for
+// Create(chnAttr)). If so, runs the GC once and returns true, and the caller tries again. The
+// holder may be an Encoder nothing references any more: the CanMV IDE runs scripts back to
+// back in one interpreter, and the second run's `encoder = Encoder()` leaves the first run's
+// object, with its channel, to the GC, whose finaliser (__del__) frees the channel. Only on
+// this failure path: a Create that succeeds, or fails for another reason, costs nothing more.
+static bool venc_collect_for_create(uint32_t owner, int64_t chn) {
+    if (!venc_chn_held_by_other(owner, chn)) {
+        return false;
+    }
+    gc_collect();
+    return true;
+}
+
 // Encoder.Create(chn, chnAttr), or Create(chnAttr): requests a channel (Encoder.chn).
 static mp_obj_t venc_encoder_create(size_t n_args, const mp_obj_t *args) {
     venc_encoder_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     venc_error_t err;
+    int32_t ret;
     if (n_args == 2) {
         venc_chn_attr_obj_t *attr = venc_chn_attr_arg(args[1]);
+        const int64_t *bufs = self->has_bufs ? self->bufs : NULL;
         int64_t chn = -1;
-        venc_check(venc_create_requested(self->owner, self->has_bufs ? self->bufs : NULL, &attr->attr, &chn, &err),
-            &err, NULL);
+        ret = venc_create_requested(self->owner, bufs, &attr->attr, &chn, &err);
+        if (ret != 0 && venc_collect_for_create(self->owner, -1)) {
+            ret = venc_create_requested(self->owner, bufs, &attr->attr, &chn, &err);
+        }
+        venc_check(ret, &err, NULL);
         return mp_const_none;
     }
     const mp_obj_t *rest;
     int64_t chn = venc_chn_of(self, n_args, args, 2, &rest, "Create: chn");
-    venc_check(venc_create(self->owner, chn, &venc_chn_attr_arg(rest[0])->attr, &err), &err, NULL);
+    venc_chn_attr_obj_t *attr = venc_chn_attr_arg(rest[0]);
+    ret = venc_create(self->owner, chn, &attr->attr, &err);
+    if (ret != 0 && venc_collect_for_create(self->owner, chn)) {
+        ret = venc_create(self->owner, chn, &attr->attr, &err);
+    }
+    venc_check(ret, &err, NULL);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(venc_encoder_create_obj, 2, 3, venc_encoder_create);

@@ -19,7 +19,12 @@
 #      parameter) in headers that include a generated k_autoconf_comm.h, <stdio.h> and
 #      <string.h>: without K230_SDK_CFLAGS the build stops naming the missing header and the
 #      variable; with it the core builds, for the host and for riscv64gc-unknown-none-elf,
-#      and calls the static functions through wrappers compiled with the SDK headers.
+#      and calls the static functions through wrappers compiled with the SDK headers;
+#   g. a tree whose headers include one from include/ioctl (the port compiles them with the
+#      include list of the SDK's libs/mk/libmpp.mk): the make fragment
+#      boards/k230_canmv/k230_venc.mk exports that list (include, include/comm, include/ioctl,
+#      userapps/api) and then the builder's K230_VENC_SDK_CFLAGS as K230_SDK_CFLAGS, and the core
+#      builds with what it exports; build.rs puts include/ioctl on the path by itself too.
 # Uses its own cargo target dir (target/sdk-check) so that only k230-venc is rebuilt per case.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -236,4 +241,33 @@ static_diff=$(make_tree static-diff)
 mutate "$static_diff" 'k_s32 kd_mpi_venc_stop_chn(k_u32 chn_num);' \
     'static inline k_s32 kd_mpi_venc_stop_chn(k_u64 chn_num) { (void)chn_num; return 0; }'
 expect_fail "f. static kd_mpi_venc_stop_chn(k_u64)" "kd_mpi_venc_stop_chn:" "$static_diff"
+# g. include/ioctl, and the make fragment's include list.
+ioctl=$(make_tree ioctl)
+mkdir -p "$ioctl/include/ioctl"
+echo '#define K230_VENC_IOCTL_TEST_CMD 1' >"$ioctl/include/ioctl/k_venc_ioctl_test.h"
+mutate "$ioctl" '#define K230_MPP_H' $'#define K230_MPP_H\n#include "k_venc_ioctl_test.h"'
+printf '%s\n' "include $ROOT/boards/k230_canmv/k230_venc.mk" '.PHONY: print' 'print:' \
+    $'\t@echo "probe K230_SDK_MPP_DIR=$$K230_SDK_MPP_DIR"' \
+    $'\t@echo "probe K230_SDK_CFLAGS=$$K230_SDK_CFLAGS"' >"$work/probe.mk"
+probe=$(make -s -f "$work/probe.mk" K230_VENC_SDK_MPP_DIR="$ioctl" K230_VENC_SDK_CFLAGS="-DK230_VENC_PROBE=1" print)
+fragment_dir=$(sed -n 's/^probe K230_SDK_MPP_DIR=//p' <<<"$probe")
+fragment_cflags=$(sed -n 's/^probe K230_SDK_CFLAGS=//p' <<<"$probe")
+want_cflags="-I$ioctl/include -I$ioctl/include/comm -I$ioctl/include/ioctl -I$ioctl/userapps/api -DK230_VENC_PROBE=1"
+if [ "$fragment_dir" != "$ioctl" ] || [ "$fragment_cflags" != "$want_cflags" ]; then
+    echo "$probe" >&2
+    echo "FAIL: g. the make fragment exports K230_SDK_MPP_DIR=$fragment_dir K230_SDK_CFLAGS=$fragment_cflags" >&2
+    echo "      expected K230_SDK_MPP_DIR=$ioctl K230_SDK_CFLAGS=$want_cflags" >&2
+    exit 1
+fi
+echo "sdk layout check: g. the make fragment exports K230_SDK_CFLAGS=<the port's MPP include list> <K230_VENC_SDK_CFLAGS>:"
+echo "    ${fragment_cflags//$ioctl/<tree>}"
+K230_SDK_CFLAGS="$fragment_cflags" expect_ok "g. a header from include/ioctl, the fragment's flags" "$ioctl"
+expect_ok "g. a header from include/ioctl, build.rs alone" "$ioctl"
+# Without a tree the fragment exports only the builder's flags, as before.
+probe=$(make -s -f "$work/probe.mk" K230_VENC_SDK_MPP_DIR= K230_VENC_SDK_CFLAGS="-DX=1" print)
+grep -qx 'probe K230_SDK_CFLAGS=-DX=1' <<<"$probe" || {
+    echo "$probe" >&2
+    echo "FAIL: g. without an SDK tree the fragment must export only K230_VENC_SDK_CFLAGS" >&2
+    exit 1
+}
 echo "sdk layout check: ok"

@@ -365,6 +365,15 @@ pub extern "C" fn venc_encoder_chn(owner: u32) -> i64 {
     VENC.lock().owner_chn(owner)
 }
 
+/// 1 when an `Encoder` other than `owner` holds channel `chn` (for -1, the implicit-channel
+/// Create: any channel), else 0. After a failed Create the glue then runs the GC once and
+/// tries again: the holder may be an `Encoder` that nothing references any more (an earlier
+/// script's, in the same interpreter), which its finaliser frees.
+#[no_mangle]
+pub extern "C" fn venc_chn_held_by_other(owner: u32, chn: i64) -> i32 {
+    i32::from(VENC.lock().held_by_other(owner, chn))
+}
+
 /// `Encoder.RequestIDR` (beyond the manual).
 #[no_mangle]
 pub extern "C" fn venc_request_idr(chn: i64, err: *mut VencError) -> i32 {

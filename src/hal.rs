@@ -74,6 +74,9 @@ pub trait Mpp: Clone {
     fn sys_bind(&mut self, src: &k_mpp_chn, dst: &k_mpp_chn) -> MppResult;
     /// `kd_mpi_sys_unbind`.
     fn sys_unbind(&mut self, src: &k_mpp_chn, dst: &k_mpp_chn) -> MppResult;
+    /// `kd_mpi_sys_get_bind_by_dest`: the source bound to `dst`. What the MPP returns for a
+    /// destination nothing is bound to is not documented (an error, or some source).
+    fn sys_get_bind_by_dest(&mut self, dst: &k_mpp_chn) -> MppResult<k_mpp_chn>;
     /// `kd_mpi_sys_mmap` (non-cached); `None` when the driver returns NULL.
     fn sys_mmap(&mut self, phys: u64, len: u32) -> Option<NonNull<u8>>;
     /// `kd_mpi_sys_munmap`.
@@ -205,6 +208,13 @@ impl Mpp for K230Mpp {
         let (mut s, mut d) = (*src, *dst);
         // SAFETY: both point at valid local copies.
         code(unsafe { kd_mpi_sys_unbind(&mut s, &mut d) })
+    }
+    fn sys_get_bind_by_dest(&mut self, dst: &k_mpp_chn) -> MppResult<k_mpp_chn> {
+        let mut d = *dst;
+        let mut s = k_mpp_chn::default();
+        // SAFETY: both point at valid locals; the MPP writes only `s`.
+        code(unsafe { kd_mpi_sys_get_bind_by_dest(&mut d, &mut s) })?;
+        Ok(s)
     }
     fn sys_mmap(&mut self, phys: u64, len: u32) -> Option<NonNull<u8>> {
         // SAFETY: the driver validates the address; NULL is handled.

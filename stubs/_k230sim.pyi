@@ -68,10 +68,11 @@ def ide_preview(on: bool = ..., /) -> int | None:
     """The VENC channel the simulated IDE preview holds, or None; on=True takes one, on=False
     gives it back, no argument just tells."""
 
-def policy(name: Literal["frame_rate", "header", "clock"], value: str | None = None, /) -> str:
+def policy(name: Literal["frame_rate", "header", "clock", "destroy_bound"], value: str | None = None, /) -> str:
     """The policy's value for channels created from now on, after setting it to value:
     frame_rate "keep" | "drop", header "with-idr" | "first-separate", clock "virtual" |
-    "realtime" (for running sensors at once)."""
+    "realtime" (for running sensors at once), destroy_bound "allow" | "refuse" (for every
+    destroy from now on)."""
 
 def fault(func: str, code: int, /, skip: int = 0, count: int = 1) -> None:
     """Make the MPP function func (e.g. "kd_mpi_venc_create_chn") fail with code after skip

@@ -15,8 +15,9 @@
 #    -mcmodel=medany -> -C code-model=medium; the staticlib needs only kd_mpi_* (the SDK's MPP
 #    libraries, already on the CanMV link line) and abort/memcpy/memmove/memset/memcmp/bcmp
 #    (musl), see scripts/check_core_archive.sh;
-#  - generates the MPP bindings from the SDK's own headers when they are found, so the layout
-#    asserts of src/mpp/mod.rs check the SDK, and picks the MPP ABI generation from them.
+#  - generates the MPP bindings from the SDK's own headers when they are found, with the port's
+#    MPP include folders, so the layout asserts of src/mpp/mod.rs check the SDK, and picks the
+#    MPP ABI generation from them.
 #
 # Variables (set on the make command line or before the include):
 #   K230_VENC_RUST_TARGET   Rust target (default riscv64gc-unknown-linux-gnu)
@@ -26,9 +27,10 @@
 #   K230_VENC_SDK_MPP_DIR   the SDK's MPP tree (default $(SDK_RTSMART_SRC_DIR)/mpp if it has
 #                           userapps/api/mpi_venc_api.h; empty: the project's include/k230_mpp.h)
 #   K230_VENC_SDK_CFLAGS    extra C flags for reading the SDK's headers (exported as
-#                           K230_SDK_CFLAGS): the 2025 SDK's headers include a generated
-#                           k_autoconf_comm.h and libc headers, e.g. -I<dir of k_autoconf_comm.h>
-#                           -isystem <toolchain sysroot>/usr/include
+#                           K230_SDK_CFLAGS, after the MPP include folders the port uses:
+#                           include, include/comm, include/ioctl, userapps/api): the 2025 SDK's
+#                           headers include a generated k_autoconf_comm.h and libc headers, e.g.
+#                           -I<dir of k_autoconf_comm.h> -isystem <toolchain sysroot>/usr/include
 #   K230_VENC_ABI           auto (default), 2024 or 2025: the MPP ABI generation; auto is 2025
 #                           when the SDK's mpi_venc_api.h declares kd_mpi_venc_attach_vb_pool
 #   K230_VENC_CARGO_FLAGS   extra cargo arguments (mpy_glue/micropython.mk)
@@ -52,10 +54,15 @@ export CARGO_TARGET_$(K230_VENC_TRIPLE_VAR)_RUSTFLAGS := $(K230_VENC_RUSTFLAGS)
 K230_VENC_SDK_MPP_DIR ?= $(if $(SDK_RTSMART_SRC_DIR),$(patsubst %/userapps/api/mpi_venc_api.h,%,$(wildcard $(SDK_RTSMART_SRC_DIR)/mpp/userapps/api/mpi_venc_api.h)))
 ifneq ($(K230_VENC_SDK_MPP_DIR),)
 export K230_SDK_MPP_DIR := $(abspath $(K230_VENC_SDK_MPP_DIR))
+# The MPP include folders the port compiles its C with (the RT-Smart SDK's libs/mk/libmpp.mk
+# adds these four to LIB_CFLAGS), so that bindgen, the SDK check and the wrappers of build.rs
+# read the MPP headers as the port does (a header may include one from include/ioctl).
+K230_VENC_SDK_MPP_INC := $(addprefix -I$(K230_SDK_MPP_DIR)/,include include/comm include/ioctl userapps/api)
 endif
 
-ifneq ($(K230_VENC_SDK_CFLAGS),)
-export K230_SDK_CFLAGS := $(K230_VENC_SDK_CFLAGS)
+K230_VENC_SDK_ALL_CFLAGS := $(strip $(K230_VENC_SDK_MPP_INC) $(K230_VENC_SDK_CFLAGS))
+ifneq ($(K230_VENC_SDK_ALL_CFLAGS),)
+export K230_SDK_CFLAGS := $(K230_VENC_SDK_ALL_CFLAGS)
 endif
 # MPP functions an SDK defines static inline are called through C wrappers compiled with its
 # headers (build.rs), by the port's compiler unless CC_<target> is set already.

@@ -6,8 +6,9 @@
 # (FRAMES frames, written to OUT_DIR), and deinit_all(), the hook the firmware runs between
 # scripts. It ends with "SMOKE OK"; any failure raises with a message saying what went wrong.
 #
-# The same file runs unchanged on the k230-venc simulator build (build/unix_sim/micropython);
-# python_tests/test_canmv_smoke.py runs it there with OUT_DIR replaced by a temporary directory.
+# The same file runs unchanged on the k230-venc simulator build (build/unix_sim/micropython)
+# when /sdcard is mapped to a folder of the PC: K230_SIM_PATH_MAP="/sdcard=<folder>" (or
+# scripts/k230sim run smoke_test.py, which maps it); python_tests/test_canmv_smoke.py does so.
 import os
 import time
 

@@ -7,6 +7,10 @@
 //                  milli_sec), kd_mpi_venc_release_stream(chn, stream),
 //                  kd_mpi_venc_send_frame(chn, frame, milli_sec)
 //   _mpp.sys_api:  kd_mpi_sys_mmap(phys_addr, size) -> int, kd_mpi_sys_munmap(virt_addr, size)
+//   _mpp.sys_api binds: kd_mpi_sys_bind(src, dst), kd_mpi_sys_unbind(src, dst),
+//                  kd_mpi_sys_get_bind_by_dest(dst, src): a bind the core does not know, as the
+//                  board's firmware makes with its own C MediaManager.link (the tests of what
+//                  the core does about such binds at teardown)
 //   _mpp.mp4_format_api: the kd_mp4_* calls (modk230mp4.c), which the frozen mpp.mp4_format
 //                  forwards as CanMV's does
 //
@@ -122,8 +126,32 @@ static mp_obj_t mpp_sys_munmap(mp_obj_t virt_in, mp_obj_t size_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(mpp_sys_munmap_obj, mpp_sys_munmap);
 
+static mp_obj_t mpp_sys_bind(mp_obj_t src_in, mp_obj_t dst_in) {
+    k_mpp_chn *src = mpp_struct_arg(src_in, sizeof(k_mpp_chn));
+    k_mpp_chn *dst = mpp_struct_arg(dst_in, sizeof(k_mpp_chn));
+    return mpp_ret(kd_mpi_sys_bind(src, dst));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mpp_sys_bind_obj, mpp_sys_bind);
+
+static mp_obj_t mpp_sys_unbind(mp_obj_t src_in, mp_obj_t dst_in) {
+    k_mpp_chn *src = mpp_struct_arg(src_in, sizeof(k_mpp_chn));
+    k_mpp_chn *dst = mpp_struct_arg(dst_in, sizeof(k_mpp_chn));
+    return mpp_ret(kd_mpi_sys_unbind(src, dst));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mpp_sys_unbind_obj, mpp_sys_unbind);
+
+static mp_obj_t mpp_sys_get_bind_by_dest(mp_obj_t dst_in, mp_obj_t src_in) {
+    k_mpp_chn *dst = mpp_struct_arg(dst_in, sizeof(k_mpp_chn));
+    k_mpp_chn *src = mpp_struct_arg(src_in, sizeof(k_mpp_chn));
+    return mpp_ret(kd_mpi_sys_get_bind_by_dest(dst, src));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mpp_sys_get_bind_by_dest_obj, mpp_sys_get_bind_by_dest);
+
 static const mp_rom_map_elem_t mpp_sys_api_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_sys_api) },
+    { MP_ROM_QSTR(MP_QSTR_kd_mpi_sys_bind), MP_ROM_PTR(&mpp_sys_bind_obj) },
+    { MP_ROM_QSTR(MP_QSTR_kd_mpi_sys_unbind), MP_ROM_PTR(&mpp_sys_unbind_obj) },
+    { MP_ROM_QSTR(MP_QSTR_kd_mpi_sys_get_bind_by_dest), MP_ROM_PTR(&mpp_sys_get_bind_by_dest_obj) },
     { MP_ROM_QSTR(MP_QSTR_kd_mpi_sys_mmap), MP_ROM_PTR(&mpp_sys_mmap_obj) },
     { MP_ROM_QSTR(MP_QSTR_kd_mpi_sys_munmap), MP_ROM_PTR(&mpp_sys_munmap_obj) },
 };

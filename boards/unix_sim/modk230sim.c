@@ -352,7 +352,8 @@ __attribute__((constructor)) static void k230sim_register_exit_report(void) {
 // policy(name, value=None) -> the value of simulator policy `name` for channels created from now
 // on, after setting it to `value` if given: "frame_rate" ("keep" | "drop"), "header"
 // ("with-idr" | "first-separate"), "clock" ("virtual" | "realtime": for running sensors at
-// once); ValueError for an unknown name or value.
+// once), "destroy_bound" ("allow" | "refuse": for every destroy from now on); ValueError for an
+// unknown name or value.
 static mp_obj_t k230sim_policy(size_t n_args, const mp_obj_t *args) {
     const char *name = mp_obj_str_get_str(args[0]);
     if (n_args == 2 && args[1] != mp_const_none) {
@@ -366,7 +367,7 @@ static mp_obj_t k230sim_policy(size_t n_args, const mp_obj_t *args) {
     if (cur == NULL) {
         mp_raise_msg_varg(&mp_type_ValueError,
             MP_ERROR_TEXT("unknown policy %s (frame_rate: keep | drop, header: with-idr | first-separate, "
-            "clock: virtual | realtime)"), name);
+            "clock: virtual | realtime, destroy_bound: allow | refuse)"), name);
     }
     return mp_obj_new_str(cur, strlen(cur));
 }

@@ -22,3 +22,12 @@
 // deadlocked. A second Ctrl-C while the first is still pending ends the process.
 #undef MICROPY_ASYNC_KBD_INTR
 #define MICROPY_ASYNC_KBD_INTR (0)
+
+// The board's folders of K230_SIM_PATH_MAP (/sdcard=<dir>:/data=<dir>) are mounted before the
+// first Python code runs (k230sim_paths.c says why this hook).
+extern int k230sim_paths_pending;
+void k230sim_mount_board_paths(void);
+#define MICROPY_VM_HOOK_INIT \
+    if (k230sim_paths_pending) { \
+        k230sim_mount_board_paths(); \
+    }

@@ -312,6 +312,22 @@ pub unsafe extern "C" fn kd_mpi_sys_unbind(
     })
 }
 
+/// The source bound to a destination (`*src_chn`).
+///
+/// # Safety
+/// Each pointer is NULL or points to a valid `k_mpp_chn`.
+#[no_mangle]
+pub unsafe extern "C" fn kd_mpi_sys_get_bind_by_dest(
+    dest_chn: *mut k_mpp_chn,
+    src_chn: *mut k_mpp_chn,
+) -> k_s32 {
+    // SAFETY: NULL or valid, per the function contract; `src_chn` is only written.
+    let (dst, src) = unsafe { (dest_chn.as_ref(), src_chn.as_mut()) };
+    guarded("kd_mpi_sys_get_bind_by_dest", || {
+        with_sim(|s| sys::get_bind_by_dest(s, dst, src))
+    })
+}
+
 /// Host pointer of `[phys_addr, phys_addr + size)` inside one MMZ allocation, or NULL.
 ///
 /// # Safety

@@ -14,7 +14,8 @@
 //!   first-fit allocation; `kd_mpi_sys_mmap` returns host pointers into it.
 //! - **VB** ([`vb`]): common pools (set_config / init / exit) and private pools
 //!   (create_pool / destory_pool), each one contiguous MMZ allocation.
-//! - **SYS** ([`sys`]): VI -> VENC binds (the only supported pair), mmap / munmap.
+//! - **SYS** ([`sys`]): VI -> VENC binds (the only supported pair), the query of a
+//!   destination's source, mmap / munmap.
 //! - **VICAP** ([`vicap`]): three sensor devices with three channels each, each channel in
 //!   its own size and pixel format ([`vicap::format`]: NV12 with the K230 layout, UV plane
 //!   at `ALIGN_UP(w * h, 4096)`; packed or planar RGB888): a deterministic moving colour
@@ -105,6 +106,11 @@
 //! - destroy_chn of a stopped channel whose streams are not all released succeeds and takes
 //!   the streams back with the channel (`DESTROY_RECLAIMS_HELD_STREAMS`; CanMV's own Destroy
 //!   never releases first). Set it false and destroy answers VENC `BUSY` instead.
+//! - destroy_chn of a channel a VI -> VENC bind still targets: destroyed, the bind stays until
+//!   `kd_mpi_sys_unbind` (policy switch "destroy_bound" = "allow", the default), or refused
+//!   with VENC `BUSY` ("refuse"; `K230_SIM_DESTROY_BOUND`, `_k230sim.policy`); the evidence is
+//!   at `policy::DESTROY_BOUND_REFUSED`. `kd_mpi_sys_get_bind_by_dest` reports a VENC
+//!   channel's source; for a destination without one SYS `UNEXIST` (`GET_BIND_NONE`).
 //! - get_stream timeout / no data (also timeout 0): VENC `BUF_EMPTY` (0xa009800e).
 //!   send_frame with no free output buffer after the timeout: VENC `BUF_FULL`.
 //! - JPEG frames are one pack of type `K_VENC_I_FRAME`.

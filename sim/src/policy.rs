@@ -74,8 +74,9 @@ pub const IDE_PREVIEW_SIZE: (u32, u32) = (640, 480);
 
 /// Behaviours the evidence leaves open in a way that matters to scripts, switchable at run time
 /// so that the tests run both: the defaults here; the environment variables
-/// [`FRAME_RATE_ENV`] and [`HEADER_ENV`] (read at start-up and on every reset) and
-/// `_k230sim.policy(name, value)` override them. A channel keeps the ones it was created with.
+/// [`FRAME_RATE_ENV`], [`HEADER_ENV`] and [`DESTROY_BOUND_ENV`] (read at start-up and on every
+/// reset) and `_k230sim.policy(name, value)` override them. A channel keeps the frame-rate and
+/// header switches it was created with; the destroy switch applies at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Switches {
     /// `dst_frame_rate` below `src_frame_rate`: the encoder keeps `dst` of every `src` input
@@ -101,6 +102,12 @@ pub struct Switches {
     /// (`multimedia.rtsp_server`) switches to realtime until the last one stops: a live
     /// client must get frames at the sensor's rate.
     pub realtime_clock: bool,
+    /// `kd_mpi_venc_destroy_chn` of a channel a VI -> VENC bind still targets: refused with
+    /// [`DESTROY_WHILE_BOUND`] (true, "refuse"), or the channel is destroyed and the bind
+    /// stays for `kd_mpi_sys_unbind` (false, "allow", the default). The default and its
+    /// evidence: [`DESTROY_BOUND_REFUSED`]. Unlike the first two switches, it applies to every
+    /// destroy from the moment it is set, not to channels created later.
+    pub destroy_bound_refused: bool,
 }
 
 /// The defaults of the run-time switches.
@@ -108,6 +115,7 @@ pub const SWITCHES: Switches = Switches {
     drop_for_dst_rate: false,
     header_first_separate: HEADER_FIRST_SEPARATE,
     realtime_clock: false,
+    destroy_bound_refused: DESTROY_BOUND_REFUSED,
 };
 
 /// Environment variable of [`Switches::drop_for_dst_rate`]: `keep` or `drop`.
@@ -118,13 +126,18 @@ pub const HEADER_ENV: &str = "K230_SIM_HEADER";
 pub const CLOCK_ENV: &str = "K230_SIM_CLOCK";
 /// The index of [`Switches::realtime_clock`] in [`SWITCH_NAMES`].
 pub const CLOCK_SWITCH: usize = 2;
+/// Environment variable of [`Switches::destroy_bound_refused`]: `allow` or `refuse`.
+pub const DESTROY_BOUND_ENV: &str = "K230_SIM_DESTROY_BOUND";
+/// The index of [`Switches::destroy_bound_refused`] in [`SWITCH_NAMES`].
+pub const DESTROY_BOUND_SWITCH: usize = 3;
 
 /// The switches: (name for `_k230sim.policy`, its environment variable, value when false,
 /// value when true); C strings, as the simulator's C interface hands the values out.
-pub const SWITCH_NAMES: [(&str, &str, &CStr, &CStr); 3] = [
+pub const SWITCH_NAMES: [(&str, &str, &CStr, &CStr); 4] = [
     ("frame_rate", FRAME_RATE_ENV, c"keep", c"drop"),
     ("header", HEADER_ENV, c"with-idr", c"first-separate"),
     ("clock", CLOCK_ENV, c"virtual", c"realtime"),
+    ("destroy_bound", DESTROY_BOUND_ENV, c"allow", c"refuse"),
 ];
 
 impl Switches {
@@ -133,6 +146,7 @@ impl Switches {
         match i {
             0 => &mut self.drop_for_dst_rate,
             CLOCK_SWITCH => &mut self.realtime_clock,
+            DESTROY_BOUND_SWITCH => &mut self.destroy_bound_refused,
             _ => &mut self.header_first_separate,
         }
     }
@@ -152,6 +166,31 @@ impl Switches {
         s
     }
 }
+
+/// The default of [`Switches::destroy_bound_refused`]: false, a channel a bind still targets
+/// is destroyed. The K230 documentation says nothing either way (SYS-DOC: a receiver has one
+/// source; `kd_mpi_sys_unbind` of a destination without one succeeds). Evidence, from the
+/// vendor's own clients' teardown order:
+/// - for "allow": CanMV's documented script teardown (VENC manual: `sensor.stop()`,
+///   `del link`, `Stop`, `Destroy`, `MediaManager.deinit()`) destroys the channel while it is
+///   still bound: `del link` only drops the script's name, the firmware keeps every link in
+///   its own list and unbinds it at `MediaManager.deinit()` or at the end of the script (facts
+///   sheet 4.4, neighbours facts 5.2), and CanMV's `Encoder.Destroy` raises on any failure, so
+///   were the destroy refused, the documented example would fail on every run;
+/// - for "refuse" (weaker: an order, not a refusal): the MPP's own VENC sample unbinds VI ->
+///   VENC before it stops and destroys the channel (canmv-k230/mpp a94906c
+///   `userapps/sample/sample_venc/sample_venc.c`, `sample_exit`), and the newest generation's
+///   scripts call `link.destroy()` before `Stop()` / `Destroy()` (neighbours facts 1.3).
+///
+/// The core copes with both: its teardowns (finaliser, `deinit_all`) unbind its own links first
+/// and, when a destroy is refused, what `kd_mpi_sys_get_bind_by_dest` reports bound.
+pub const DESTROY_BOUND_REFUSED: bool = false;
+/// `kd_mpi_venc_destroy_chn` refused because a bind still targets the channel (policy
+/// "refuse"): K_ERR_VENC_BUSY, as the simulator's other refusals of a channel in use.
+pub const DESTROY_WHILE_BOUND: k_s32 = err::venc(num::BUSY);
+/// `kd_mpi_sys_get_bind_by_dest` of a destination nothing is bound to (undocumented): SYS
+/// UNEXIST (`K_ERR_SYS_UNEXIST`, defined in the MPP's `k_sys_comm.h`).
+pub const GET_BIND_NONE: k_s32 = err::sys(num::UNEXIST);
 
 /// The default of [`Switches::header_first_separate`]: true, the first parameter sets in a
 /// get_stream of their own. Evidence (facts sheet 5.6 and public K230 code, 2023-2025 MPP):

@@ -75,6 +75,36 @@ pub(crate) fn unbind(sim: &mut Sim, src: Option<&k_mpp_chn>, dst: Option<&k_mpp_
     Ok(())
 }
 
+/// `kd_mpi_sys_get_bind_by_dest`: the VI channel bound to the VENC channel `dst`, written to
+/// `src`; [`crate::policy::GET_BIND_NONE`] when nothing is bound to it (also for a destination
+/// that is not a VENC channel: binds exist only there).
+pub(crate) fn get_bind_by_dest(
+    sim: &mut Sim,
+    dst: Option<&k_mpp_chn>,
+    src: Option<&mut k_mpp_chn>,
+) -> KResult {
+    let (Some(dst), Some(src)) = (dst, src) else {
+        return Err(err::sys(num::NULL_PTR));
+    };
+    let bound = match (
+        dst.mod_id,
+        in_range(dst.dev_id, 1),
+        in_range(dst.chn_id, venc::CHNS),
+    ) {
+        (K_ID_VENC, Some(0), Some(c)) => sim.binds[c],
+        _ => None,
+    };
+    let Some(b) = bound else {
+        return Err(crate::policy::GET_BIND_NONE);
+    };
+    *src = k_mpp_chn {
+        mod_id: K_ID_VI,
+        dev_id: b.dev as i32,
+        chn_id: b.chn as i32,
+    };
+    Ok(())
+}
+
 /// `kd_mpi_sys_mmap`: host pointer or NULL.
 pub(crate) fn mmap(sim: &mut Sim, phys: u64, size: u32) -> *mut u8 {
     sim.arena

@@ -402,12 +402,17 @@ pub(crate) fn create_chn(sim: &mut Sim, chn: u32, attr: Option<&k_venc_chn_attr>
 }
 
 /// `kd_mpi_venc_destroy_chn`: frees buffers, queued frames and held streams. The bind
-/// record stays (it belongs to `kd_mpi_sys_unbind`).
+/// record stays (it belongs to `kd_mpi_sys_unbind`); with the "destroy_bound" policy
+/// "refuse" a channel a bind still targets is not destroyed.
 pub(crate) fn destroy_chn(sim: &mut Sim, chn: u32) -> KResult {
     let c = chn_index(chn)?;
+    let refuse_bound = sim.switches.destroy_bound_refused && sim.binds[c].is_some();
     let ch = chn_mut(sim, c)?;
     if ch.started {
         return Err(err::venc(num::NOT_PERM));
+    }
+    if refuse_bound {
+        return Err(policy::DESTROY_WHILE_BOUND);
     }
     if !policy::DESTROY_RECLAIMS_HELD_STREAMS && !ch.held.is_empty() {
         return Err(policy::DESTROY_WHILE_HELD);

@@ -47,6 +47,9 @@ mpp_functions! {
         VENC_SET_MIRROR = "kd_mpi_venc_set_mirror",
         SYS_BIND = "kd_mpi_sys_bind",
         SYS_UNBIND = "kd_mpi_sys_unbind",
+        // A teardown whose destroy the MPP refused asks what is still bound to the channel
+        // (a link the firmware made), unbinds it and destroys once more.
+        SYS_GET_BIND_BY_DEST = "kd_mpi_sys_get_bind_by_dest",
         SYS_MMAP = "kd_mpi_sys_mmap",
         SYS_MUNMAP = "kd_mpi_sys_munmap",
         VB_SET_CONFIG = "kd_mpi_vb_set_config",

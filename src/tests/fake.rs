@@ -13,7 +13,7 @@ use std::vec::Vec;
 use crate::hal::{Mpp, MppError, MppResult};
 #[cfg(feature = "abi-2025")]
 use crate::mpp::err::vb;
-use crate::mpp::err::{num, venc};
+use crate::mpp::err::{num, sys, venc};
 use crate::mpp::*;
 
 /// The state of a stateful fake MPP: per-channel queues of frames (each a list of pack
@@ -30,6 +30,9 @@ pub struct FakeState {
     pub outstanding: HashMap<(u32, u64), usize>,
     pub mapped: i64,
     pub binds: Vec<(k_mpp_chn, k_mpp_chn)>,
+    /// `kd_mpi_venc_destroy_chn` of a channel a bind still targets is refused with
+    /// K_ERR_VENC_BUSY (the simulator's "destroy_bound" policy "refuse").
+    pub refuse_destroy_bound: bool,
     pub vb_inited: bool,
     pub vb_pools: Vec<(u64, u32)>,
     pub fail: HashMap<&'static str, MppError>,
@@ -101,6 +104,9 @@ impl FakeState {
     pub fn venc_destroy_chn(&mut self, chn: u32) -> MppResult {
         self.check("destroy")?;
         assert!(!self.started[chn as usize], "destroy while started");
+        if self.refuse_destroy_bound && self.bound_to(chn).is_some() {
+            return Err(venc(num::BUSY));
+        }
         self.created[chn as usize] = false;
         self.frames[chn as usize].clear();
         // As the simulator's DESTROY_RECLAIMS_HELD_STREAMS: the streams go with the channel.
@@ -200,6 +206,21 @@ impl FakeState {
         });
         self.binds.remove(i.expect("unbind of a pair never bound"));
         Ok(())
+    }
+    /// The source bound to VENC channel `chn`, if any.
+    pub fn bound_to(&self, chn: u32) -> Option<k_mpp_chn> {
+        self.binds
+            .iter()
+            .find(|(_, d)| d.mod_id == K_ID_VENC && d.chn_id == chn as i32)
+            .map(|(s, _)| *s)
+    }
+    /// What is bound to a VENC channel; SYS UNEXIST for nothing (the simulator's choice).
+    pub fn sys_get_bind_by_dest(&mut self, dst: &k_mpp_chn) -> MppResult<k_mpp_chn> {
+        self.check("get_bind")?;
+        if dst.mod_id != K_ID_VENC {
+            return Err(sys(num::UNEXIST));
+        }
+        self.bound_to(dst.chn_id as u32).ok_or(sys(num::UNEXIST))
     }
     pub fn sys_mmap(&mut self, _phys: u64, _len: u32) -> Option<NonNull<u8>> {
         if self.fail.contains_key("mmap") {
@@ -384,6 +405,10 @@ macro_rules! forward_mpp {
             fn sys_unbind(&mut self, src: &k_mpp_chn, dst: &k_mpp_chn) -> MppResult {
                 let $s = self;
                 $get.sys_unbind(src, dst)
+            }
+            fn sys_get_bind_by_dest(&mut self, dst: &k_mpp_chn) -> MppResult<k_mpp_chn> {
+                let $s = self;
+                $get.sys_get_bind_by_dest(dst)
             }
             fn sys_mmap(&mut self, phys: u64, len: u32) -> Option<NonNull<u8>> {
                 let $s = self;

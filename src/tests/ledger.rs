@@ -64,6 +64,7 @@ const FAULTS: &[&str] = &[
     "release",
     "send",
     "bind",
+    "get_bind",
     "unbind",
     "mmap",
     "munmap",
@@ -233,8 +234,11 @@ proptest! {
     #[test]
     fn after_any_failures_one_deinit_all_reclaims_everything(
         ops in prop::collection::vec((op(), faults()), 1..40),
+        refuse_destroy_bound in any::<bool>(),
     ) {
         let mut v = venc();
+        // Both answers of the MPP to destroying a channel a bind still targets.
+        v.mpp().st().refuse_destroy_bound = refuse_destroy_bound;
         let owners = [v.new_owner(), v.new_owner()];
         let (mut tokens, mut links) = (Vec::new(), Vec::new());
         for (op, faults) in &ops {

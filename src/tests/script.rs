@@ -54,6 +54,8 @@ pub enum Call {
     Bind,
     /// `kd_mpi_sys_unbind`.
     Unbind,
+    /// `kd_mpi_sys_get_bind_by_dest(VENC chn)` (succeeds with VI device 0, channel 0).
+    GetBindByDest(u32),
     /// `kd_mpi_sys_mmap`.
     Mmap,
     /// `kd_mpi_sys_munmap`.
@@ -403,6 +405,16 @@ impl Mpp for Scripted {
             s.check(s.binds > 0, || "unbind without a bind".into());
             s.binds = s.binds.saturating_sub(1);
             Ok(())
+        })
+    }
+    fn sys_get_bind_by_dest(&mut self, dst: &k_mpp_chn) -> MppResult<k_mpp_chn> {
+        self.call(Call::GetBindByDest(dst.chn_id as u32), |_, r| {
+            status(r)?;
+            Ok(k_mpp_chn {
+                mod_id: K_ID_VI,
+                dev_id: 0,
+                chn_id: 0,
+            })
         })
     }
     fn sys_mmap(&mut self, _phys: u64, _len: u32) -> Option<NonNull<u8>> {

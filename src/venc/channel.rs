@@ -293,7 +293,7 @@ impl<M: Mpp> Venc<M> {
             // pending, for the next teardown, and is reported after the cause.
             let mut fs = Failures::new();
             fs.add(Err(e));
-            self.destroy_chn(c, &mut fs);
+            self.destroy_chn(c, &mut fs, false);
             return fs.result();
         }
         Ok(())
@@ -430,12 +430,13 @@ impl<M: Mpp> Venc<M> {
         self.need("Destroy", c, &[ChnState::Created])?;
         let mut fs = Failures::new();
         self.release_all_held(c, &mut fs);
-        self.destroy_chn(c, &mut fs);
+        self.destroy_chn(c, &mut fs, false);
         fs.result()
     }
 
     /// Stops and destroys channel `c` whatever its state, and then its pool; used by
-    /// finalisers and deinit-all. A release the MPP refuses is recorded in `fs` and kept:
+    /// finalisers and deinit-all. A destroy refused while a bind targets the channel is retried
+    /// after unbinding it (`destroy_chn`). A release the MPP refuses is recorded in `fs` and kept:
     /// the channel stays as the MPP has it (started, or created), marked pending, and the
     /// steps that depend on it wait for the next teardown.
     pub(super) fn teardown(&mut self, c: usize, fs: &mut Failures) {
@@ -447,7 +448,7 @@ impl<M: Mpp> Venc<M> {
             }
         }
         if self.chns[c].state == ChnState::Created {
-            self.destroy_chn(c, fs);
+            self.destroy_chn(c, fs, true);
         } else if self.chns[c].requested {
             self.give_back(c, fs);
         } else {
@@ -456,8 +457,22 @@ impl<M: Mpp> Venc<M> {
     }
 
     /// `kd_mpi_venc_destroy_chn` of a created channel, then its pool.
-    fn destroy_chn(&mut self, c: usize, fs: &mut Failures) {
-        match self.mpp.venc_destroy_chn(c as u32) {
+    ///
+    /// `unbind_if_refused` (the teardowns: finaliser, deinit-all, MediaManager.deinit()): a
+    /// destroy the MPP refuses is tried once more after unbinding the source
+    /// `kd_mpi_sys_get_bind_by_dest` reports bound to the channel, if there is one. Whether the
+    /// K230 MPP destroys a channel a bind still targets is not documented (the simulator's
+    /// `destroy_bound` policy has both); on the board the binds are usually the firmware's own
+    /// (its C `MediaManager.link`), which the core does not know, and a teardown must free the
+    /// channel either way. Where the MPP allows it nothing changes: no query, no unbind. The
+    /// script's own Destroy does not do this: it reports the refusal (unbind first, as the
+    /// vendor's clients do).
+    fn destroy_chn(&mut self, c: usize, fs: &mut Failures, unbind_if_refused: bool) {
+        let mut r = self.mpp.venc_destroy_chn(c as u32);
+        if r.is_err() && unbind_if_refused && self.unbind_venc_chn(c, fs) {
+            r = self.mpp.venc_destroy_chn(c as u32);
+        }
+        match r {
             Ok(()) => {
                 // The destroyed channel took its streams with it: only mappings the MPP
                 // refused to undo are left to release.

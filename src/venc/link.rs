@@ -6,7 +6,7 @@ use super::Venc;
 use crate::error::{failed, Error, Failures, Result};
 use crate::hal::Mpp;
 use crate::mpp::functions as f;
-use crate::mpp::{k_mpp_chn, K_ID_BUTT};
+use crate::mpp::{k_mpp_chn, K_ID_BUTT, K_ID_VENC};
 use crate::range::in_range;
 
 /// Media links (`MAX_MEDIA_LINK_COUNT`).
@@ -73,6 +73,39 @@ impl<M: Mpp> Venc<M> {
     /// Whether the link `token` names is still bound.
     pub fn is_linked(&self, token: u32) -> bool {
         token != 0 && self.links.iter().any(|l| l.token == token)
+    }
+
+    /// Unbinds the source the MPP reports bound to VENC channel `c`
+    /// (`kd_mpi_sys_get_bind_by_dest`), whoever bound it: a link of the core (then gone from
+    /// its ledger too) or one the firmware made. Returns whether something was unbound. A
+    /// failing query means nothing is known to be bound (what the MPP returns for a channel
+    /// without a source is not documented) and is not an error; a failing unbind is, in `fs`.
+    pub(super) fn unbind_venc_chn(&mut self, c: usize, fs: &mut Failures) -> bool {
+        let dst = k_mpp_chn {
+            mod_id: K_ID_VENC,
+            // VENC_DEV_ID: the K230 has one encoder device.
+            dev_id: 0,
+            chn_id: c as i32,
+        };
+        let Ok(src) = self.mpp.sys_get_bind_by_dest(&dst) else {
+            return false;
+        };
+        if let Err(e) = self.mpp.sys_unbind(&src, &dst) {
+            fs.add(Err(failed(f::SYS_UNBIND)(e)));
+            return false;
+        }
+        let same = |a: &k_mpp_chn, b: &k_mpp_chn| {
+            (a.mod_id, a.dev_id, a.chn_id) == (b.mod_id, b.dev_id, b.chn_id)
+        };
+        // One unbind undoes one bind (the K230 binds a destination to one source at most).
+        if let Some(i) = self
+            .links
+            .iter()
+            .position(|l| same(&l.src, &src) && same(&l.dst, &dst))
+        {
+            self.links.swap_remove(i);
+        }
+        true
     }
 
     /// Unbinds every link; those the MPP refuses to unbind are kept.

@@ -204,6 +204,22 @@ impl<M: Mpp> Venc<M> {
         }
     }
 
+    /// Whether an `Encoder` other than `owner` holds channel `chn` (created on it, or
+    /// requested for it and not given back), or, for [`NO_CHN`] (the implicit-channel
+    /// Create), any channel. The glue runs the GC once when a Create fails while this is
+    /// true: the holder may be an `Encoder` nothing references any more (a previous script's,
+    /// when scripts run back to back in one interpreter), which its finaliser then frees.
+    pub fn held_by_other(&self, owner: u32, chn: i64) -> bool {
+        let held = |ch: &Channel| {
+            ch.owner != 0 && ch.owner != owner && (ch.state != ChnState::Free || ch.requested)
+        };
+        if chn == NO_CHN {
+            self.chns.iter().any(held)
+        } else {
+            chn_index(chn).is_ok_and(|c| held(&self.chns[c]))
+        }
+    }
+
     /// Finaliser of an `Encoder`: tears down every channel it created and still owns.
     ///
     /// # Errors
@@ -219,15 +235,19 @@ impl<M: Mpp> Venc<M> {
         fs.result()
     }
 
-    /// The hook a firmware runs between scripts: for each channel releases its held
-    /// streams, stops and destroys it and its pool; then unbinds every link and exits VB;
-    /// going on past failures. What the MPP refuses is kept, and the next call
-    /// retries it: once the cause is gone, one more `deinit_all` leaves nothing behind.
+    /// The hook a firmware runs between scripts: unbinds every link the core made, then for
+    /// each channel releases its held streams, stops and destroys it and its pool; then exits
+    /// VB; going on past failures. The order is the vendor's own (its VENC sample tears down
+    /// unbind, stop, destroy, VB exit); a bind the core did not make that keeps the MPP from
+    /// destroying a channel is unbound then (`channel.rs`, `destroy_chn`). What the MPP refuses is
+    /// kept, and the next call retries it: once the cause is gone, one more `deinit_all`
+    /// leaves nothing behind.
     ///
     /// # Errors
     /// Every MPP failure: [`crate::error::Error::Mpp`] for one, Teardown for several.
     pub fn deinit_all(&mut self) -> Result<()> {
         let mut fs = Failures::new();
+        self.unlink_all(&mut fs);
         for c in 0..CHN_COUNT {
             self.teardown(c, &mut fs);
         }

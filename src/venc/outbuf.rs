@@ -167,9 +167,9 @@ impl<M: Mpp> Venc<M> {
         Ok(())
     }
 
-    /// `MediaManager.deinit()`: retries the releases that failed earlier (kept streams,
-    /// channels whose teardown failed), destroys the pools of free channels, unbinds every
-    /// link, exits VB and (once VB has exited) forgets the SetOutBufs configuration of free
+    /// `MediaManager.deinit()`: unbinds every link, retries the releases that failed earlier
+    /// (kept streams, channels whose teardown failed), destroys the pools of free channels,
+    /// exits VB and (once VB has exited) forgets the SetOutBufs configuration of free
     /// channels. What the MPP refuses is kept and retried by the next teardown (a failed VB
     /// exit also by the next `SetOutBufs` or `MediaManager.init()`).
     ///
@@ -177,8 +177,9 @@ impl<M: Mpp> Venc<M> {
     /// Every MPP failure (everything else is still torn down).
     pub fn media_deinit(&mut self) -> Result<()> {
         let mut fs = Failures::new();
-        // Releases that failed earlier first: streams kept by the core, and the channels
-        // whose teardown failed (what a finaliser could not release).
+        self.unlink_all(&mut fs);
+        // Releases that failed earlier: streams kept by the core, and the channels whose
+        // teardown failed (what a finaliser could not release).
         for c in 0..CHN_COUNT {
             self.retry_pending_held(c, &mut fs);
             if self.chns[c].pending.is_some() {
@@ -189,15 +190,14 @@ impl<M: Mpp> Venc<M> {
         fs.result()
     }
 
-    /// The media part of a teardown, in dependency order: the pools of free channels, the
-    /// links, VB.
+    /// The media part of a teardown, after the links and the channels: the pools of free
+    /// channels, then VB.
     pub(super) fn media_teardown(&mut self, fs: &mut Failures) {
         for c in 0..CHN_COUNT {
             if self.chns[c].state == ChnState::Free {
                 fs.add(self.bufs_release(c));
             }
         }
-        self.unlink_all(fs);
         if self.media_inited {
             match self.mpp.vb_exit() {
                 Ok(()) => {
