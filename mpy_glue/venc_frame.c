@@ -74,7 +74,7 @@ size_t venc_frame_arg(mp_obj_t o, uint8_t *out) {
     mp_buffer_info_t buf;
     if (mp_obj_is_int(o) || mp_obj_is_str(o) || !mp_get_buffer(o, &buf, MP_BUFFER_READ)) {
         mp_raise_msg_varg(&mp_type_TypeError,
-            MP_ERROR_TEXT("frame_info must be a k_video_frame_info() struct or the frame of "
+            MP_ERROR_TEXT("SendFrame: frame_info must be a k_video_frame_info() struct or the frame of "
                 "sensor.snapshot(dump_frame=True), not %s"), mp_obj_get_type_str(o));
     }
     size_t len = buf.len < VENC_FRAME_INFO_SIZE + 1 ? buf.len : VENC_FRAME_INFO_SIZE + 1;

@@ -114,7 +114,7 @@ CASES = [
     ("stream_data_wrong_kind", R, "lambda: enc.GetStream(0, [0] * 12)", "TypeError", "streamData must be a StreamData, not list"),
     ("release_wrong_kind", R, "lambda: enc.ReleaseStream(0, None)", "TypeError", "streamData must be a StreamData, not NoneType"),
     ("frame_info_wrong_size", R, "lambda: enc.SendFrame(0, small_struct())", "TypeError", "frame_info must be a k_video_frame_info() (224-byte k_video_frame_info struct)"),
-    ("frame_info_wrong_kind", R, "lambda: enc.SendFrame(0, 42)", "TypeError", "frame_info must be a k_video_frame_info() struct or the frame of sensor.snapshot(dump_frame=True), not int"),
+    ("frame_info_wrong_kind", R, "lambda: enc.SendFrame(0, 42)", "TypeError", "SendFrame: frame_info must be a k_video_frame_info() struct or the frame of sensor.snapshot(dump_frame=True), not int"),
     ("frame_info_text", R, "lambda: enc.SendFrame(0, 'x' * 224)", "TypeError", "frame_info must be a k_video_frame_info() struct or the frame of sensor.snapshot(dump_frame=True), not str"),
     # Any 224-byte buffer is a frame, as on the board (its binding takes any buffer of that size).
     ("frame_info_raw_bytes", R, "lambda: enc.SendFrame(0, bytes(224))", "ValueError", "frame_info.v_frame.width must be 640 (the channel's pic_width) (got 0)"),

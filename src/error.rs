@@ -309,6 +309,8 @@ fn write_steps(
         match (step, implicit) {
             (Step::Create, true) => f.write_str("Create(chnAttr)")?,
             (Step::Create, false) => write!(f, "Create({chn}, chnAttr)")?,
+            (Step::GetStream, true) => f.write_str("GetStream(streamData)")?,
+            (Step::GetStream, false) => write!(f, "GetStream({chn}, streamData)")?,
             (s, true) => write!(f, "{s:?}()")?,
             (s, false) => write!(f, "{s:?}({chn})")?,
         }

@@ -36,6 +36,8 @@ pub enum Step {
     Stop,
     /// `Destroy(chn)` / `Destroy()`.
     Destroy,
+    /// `GetStream(chn, streamData)` / `GetStream(streamData)`.
+    GetStream,
 }
 
 /// What a call refused in some channel state should be preceded by: the calls that, made in
@@ -55,7 +57,7 @@ pub struct Advice {
 /// The advice for `op` (the method name, e.g. `GetStream`) refused in `state`.
 pub fn advice(op: &str, state: ChnState) -> Advice {
     use ChnState::{Created, Free, Started};
-    use Step::{Create, Destroy, Start, Stop};
+    use Step::{Create, Destroy, GetStream, Start, Stop};
     let (note, steps, tail): (&'static str, &'static [Step], &'static str) = match (op, state) {
         ("Create", Created) => ("", &[Destroy], ""),
         ("Create", Started) => ("", &[Stop, Destroy], ""),
@@ -69,6 +71,8 @@ pub fn advice(op: &str, state: ChnState) -> Advice {
         ("Destroy", Started) => ("", &[Stop], ""),
         ("GetStream" | "SendFrame", Free) => ("", &[Create, Start], ""),
         ("GetStream" | "SendFrame", Created) => ("", &[Start], ""),
+        // A stream to release comes from a GetStream of a started channel.
+        ("ReleaseStream", Free) => ("", &[Create, Start, GetStream], ""),
         // Start, RequestIDR, QueryStatus on a channel not created.
         (_, Free) => ("", &[Create], ""),
         // Not reached: every call accepts the other states.
